@@ -1,0 +1,1 @@
+"""Add to server: the bot invite with state, its callback, and the success and error pages."""

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BotinstallConfig(AppConfig):
+    name = "botinstall"
+    verbose_name = "Bot installation"

@@ -1,0 +1,1 @@
+"""FightRise web: the project package (settings, URLs, the Discord client, logging)."""
