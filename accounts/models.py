@@ -1,9 +1,51 @@
-"""People who sign in with Discord (and staff accounts that never do)."""
+"""People, the one-time OAuth states of login and bot install, and database sessions."""
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser
-from django.db import models
+import base64
+import hashlib
+import logging
+import re
+import secrets
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.sessions.base_session import AbstractBaseSession, BaseSessionManager
+from django.core.cache import cache
+from django.db import models, transaction
+from django.utils import timezone
+
+from accounts.crypto import EncryptedTextField
+from fightrise import discord_api
+
+if TYPE_CHECKING:
+    from fightrise.discord_api import DiscordUser, PartialGuild, TokenGrant
+
+logger = logging.getLogger(__name__)
+
+
+class DiscordUserManager(UserManager):
+    def sync_from_discord(self, discord_user: DiscordUser) -> User:
+        """Create or update the person behind a Discord account (one row per Discord id)."""
+        fields = {
+            "discord_username": discord_user.username[:32],
+            "display_name": discord_user.display_name[:100],
+            "avatar_hash": discord_user.avatar or "",
+            "discriminator": discord_user.discriminator[:4],
+        }
+        user, created = self.get_or_create(
+            discord_id=discord_user.id,
+            defaults={"username": f"discord-{discord_user.id}", **fields},
+        )
+        if created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        elif any(getattr(user, name) != value for name, value in fields.items()):
+            for name, value in fields.items():
+                setattr(user, name, value)
+            user.save(update_fields=list(fields))
+        return user
 
 
 class User(AbstractUser):
@@ -16,8 +58,244 @@ class User(AbstractUser):
     # As of 2023-05, migrated users have discriminator "0"; legacy users keep four digits.
     discriminator = models.CharField(max_length=4, default="0")
 
+    objects = DiscordUserManager()
+
     class Meta:
         db_table = "accounts_user"
 
     def __str__(self) -> str:
         return self.display_name or self.discord_username or self.username
+
+    @property
+    def avatar_url(self) -> str:
+        """The custom avatar (animated as GIF), else Discord's default avatar for this account.
+
+        Docs: reference, Image Formatting. Default avatar index is (id >> 22) % 6 for users
+        on the new username system and discriminator % 5 for legacy ones.
+        """
+        if self.discord_id is None:
+            return discord_api.cdn_url("/embed/avatars/0.png")
+        if self.avatar_hash:
+            extension = "gif" if self.avatar_hash.startswith("a_") else "png"
+            return discord_api.cdn_url(
+                f"/avatars/{self.discord_id}/{self.avatar_hash}.{extension}?size=128"
+            )
+        if self.discriminator not in ("", "0") and self.discriminator.isdigit():
+            index = int(self.discriminator) % 5
+        else:
+            index = (self.discord_id >> 22) % 6
+        return discord_api.cdn_url(f"/embed/avatars/{index}.png")
+
+
+class InvalidState(Exception):
+    """The OAuth state is missing, forged, expired, replayed, foreign or of another purpose."""
+
+
+STATE_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+class OAuthStateManager(models.Manager["OAuthState"]):
+    TTL = timedelta(minutes=10)
+    # Pending states per browser: several tabs may log in at once, a script may not pile up rows.
+    MAX_PENDING = 5
+    PURGE_EVERY = 60  # seconds between opportunistic purges of expired rows
+
+    def issue(self, *, browser: str, purpose: str, next_path: str = "") -> OAuthState:
+        """A fresh state with a PKCE verifier, bound to this browser; the oldest past the cap go."""
+        self.purge_expired(opportunistic=True)
+        state = self.create(
+            state=secrets.token_urlsafe(32),
+            purpose=purpose,
+            browser=browser,
+            code_verifier=secrets.token_urlsafe(64),
+            next_path=next_path,
+            expires_at=timezone.now() + self.TTL,
+        )
+        surplus = list(
+            self.filter(browser=browser)
+            .order_by("-created_at", "-pk")
+            .values_list("pk", flat=True)[self.MAX_PENDING :]
+        )
+        if surplus:
+            self.filter(pk__in=surplus).delete()
+        return state
+
+    def consume(self, value: Any, *, purpose: str, browser: str | None) -> OAuthState:
+        """Return the state and delete it, exactly once even under concurrent callbacks.
+
+        Raises InvalidState when it is missing, forged, expired, already used, made in another
+        browser or for another purpose. A state presented wrongly is burnt all the same.
+        """
+        if not isinstance(value, str) or not STATE_PATTERN.fullmatch(value):
+            raise InvalidState("missing or malformed state")
+        row = self.filter(state=value).first()
+        if row is None:
+            raise InvalidState("unknown or already used state")
+        deleted, _ = self.filter(pk=row.pk).delete()
+        if not deleted:
+            raise InvalidState("state used by a concurrent request")
+        if not browser or not secrets.compare_digest(row.browser, browser):
+            raise InvalidState("state made in another browser")
+        if row.purpose != purpose:
+            raise InvalidState(f"state made for {row.purpose}, not {purpose}")
+        if row.expires_at <= timezone.now():
+            raise InvalidState("expired state")
+        return row
+
+    def purge_expired(self, *, opportunistic: bool = False) -> int:
+        """Delete expired states; opportunistic calls do so at most once a minute per cache."""
+        if opportunistic and not cache.add("oauthstate:purged", True, self.PURGE_EVERY):
+            return 0
+        deleted, _ = self.filter(expires_at__lte=timezone.now()).delete()
+        return deleted
+
+
+class OAuthState(models.Model):
+    """A one-time OAuth `state`: proves that the callback comes back to the browser that left."""
+
+    class Purpose(models.TextChoices):
+        LOGIN = "login", "Login"
+        BOT_INSTALL = "bot_install", "Bot install"
+
+    state = models.CharField(max_length=64, unique=True)
+    purpose = models.CharField(max_length=16, choices=Purpose.choices)
+    # A random key kept in the browser's session: it survives the login's session-key rotation.
+    browser = models.CharField(max_length=64, db_index=True)
+    code_verifier = models.CharField(max_length=128)
+    next_path = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    objects = OAuthStateManager()
+
+    class Meta:
+        verbose_name = "OAuth state"
+
+    def __str__(self) -> str:
+        return f"{self.purpose} state {self.state[:8]}..."
+
+    @property
+    def code_challenge(self) -> str:
+        """PKCE S256: base64url(sha256(verifier)) without padding (RFC 7636)."""
+        digest = hashlib.sha256(self.code_verifier.encode("ascii")).digest()
+        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+class GrantRevoked(Exception):
+    """Discord no longer honours this session's tokens: the person must log in again."""
+
+
+TOKEN_FIELDS = ("access_token", "refresh_token")
+
+
+class SessionManager(BaseSessionManager):
+    # Refresh the access token when it has less than this left.
+    REFRESH_MARGIN = timedelta(minutes=10)
+
+    def fresh_access_token(self, session_key: str) -> str:
+        """A valid access token for the session, refreshed first when it is near expiry.
+
+        The refresh runs under a row lock (on SQLite: the IMMEDIATE write lock), so two
+        workers never spend the same refresh token; the second one finds the new token.
+        Raises GrantRevoked when there is no grant or Discord refuses the refresh token.
+        """
+        session = self.only("token_expires_at", *TOKEN_FIELDS).get(pk=session_key)
+        if session.has_fresh_token(self.REFRESH_MARGIN):
+            return session.access_token
+        with transaction.atomic():
+            session = (
+                self.select_for_update().only("token_expires_at", *TOKEN_FIELDS).get(pk=session_key)
+            )
+            if session.has_fresh_token(self.REFRESH_MARGIN):
+                return session.access_token
+            if not session.refresh_token:
+                raise GrantRevoked("no refresh token")
+            try:
+                grant = discord_api.refresh_grant(session.refresh_token)
+            except discord_api.InvalidGrant as exc:
+                raise GrantRevoked("Discord refused the refresh token") from exc
+            session.set_grant(grant)
+            session.save(update_fields=["token_expires_at", *TOKEN_FIELDS])
+            logger.info("Refreshed the Discord token of session %s", session_key[:8])
+            return session.access_token
+
+    def store_guilds(self, session_key: str, guilds: list[PartialGuild]) -> None:
+        self.filter(pk=session_key).update(
+            guilds=[guild.to_snapshot() for guild in guilds],
+            guilds_fetched_at=timezone.now(),
+            guilds_stale=False,
+        )
+
+    def mark_guilds_stale(self, session_key: str) -> None:
+        self.filter(pk=session_key).update(guilds_stale=True)
+
+    def end(self, sessions: models.QuerySet[Session]) -> int:
+        """Revoke each session's Discord grant (best effort), then delete the sessions."""
+        ended = 0
+        for session in sessions.select_related(None).only("session_key", *TOKEN_FIELDS):
+            session.revoke_grant()
+            ended += self.filter(pk=session.pk).delete()[0]
+        return ended
+
+
+class Session(AbstractBaseSession):
+    """A browser's session: who, since when, from where, and their Discord grant.
+
+    The Discord tokens are Fernet-encrypted at rest and kept out of `session_data`.
+    """
+
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="sessions"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+    ip_address = models.GenericIPAddressField("IP address", null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    access_token = EncryptedTextField(blank=True)
+    refresh_token = EncryptedTextField(blank=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    # The person's servers from GET /users/@me/guilds, as Discord sent them.
+    guilds = models.JSONField(default=list, blank=True)
+    guilds_fetched_at = models.DateTimeField(null=True, blank=True)
+    guilds_stale = models.BooleanField(default=False)
+
+    objects = SessionManager()
+
+    class Meta(AbstractBaseSession.Meta):
+        db_table = "accounts_session"
+        indexes = [models.Index(fields=["user", "expire_date"])]
+
+    @classmethod
+    def get_session_store_class(cls):
+        from accounts.sessions import SessionStore
+
+        return SessionStore
+
+    @property
+    def is_active(self) -> bool:
+        return self.expire_date > timezone.now()
+
+    def has_fresh_token(self, margin: timedelta) -> bool:
+        return bool(
+            self.access_token
+            and self.token_expires_at
+            and self.token_expires_at - margin > timezone.now()
+        )
+
+    def set_grant(self, grant: TokenGrant) -> None:
+        self.access_token = grant.access_token
+        # Discord issues a new refresh token with every refresh; the old one stops working.
+        self.refresh_token = grant.refresh_token or self.refresh_token
+        self.token_expires_at = grant.expires_at
+
+    def revoke_grant(self) -> None:
+        """Ask Discord to revoke this session's authorization; never raises."""
+        token, hint = self.refresh_token, "refresh_token"
+        if not token:
+            token, hint = self.access_token, "access_token"
+        if not token:
+            return
+        try:
+            discord_api.revoke_token(token, token_type_hint=hint)
+        except discord_api.DiscordError as exc:
+            logger.warning("Could not revoke the Discord grant of a session: %s", exc)

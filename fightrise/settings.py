@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.core.exceptions import ImproperlyConfigured
 
 from fightrise.logs import logging_config
@@ -50,6 +55,28 @@ def env_int(name: str, *, default: int, minimum: int = 0, maximum: int | None = 
     return value
 
 
+def env_float(name: str, *, default: float, minimum: float) -> float:
+    raw = env.str(name, default="").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}") from None
+    if not value >= minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {raw}")
+    return value
+
+
+def env_url(name: str, *, default: str) -> str:
+    """Read an absolute http(s) URL, without a trailing slash."""
+    value = env.str(name, default="").strip() or default
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ImproperlyConfigured(f"{name} must be an absolute http(s) URL, not {value!r}")
+    return value.rstrip("/")
+
+
 def env_list(name: str, *, default: list[str]) -> list[str]:
     raw = env.str(name, default="")
     if not raw.strip():
@@ -91,6 +118,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "accounts.middleware.SessionActivityMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -138,6 +166,7 @@ _db["CONN_HEALTH_CHECKS"] = True
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "accounts:login"
 
@@ -194,6 +223,55 @@ BEHIND_PROXY = env_bool("BEHIND_PROXY", default=False)
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
+
+# Sessions live in the database (accounts.Session): who, since when, from where, and the
+# Discord tokens, encrypted.
+SESSION_ENGINE = "accounts.sessions"
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", default=14 * 24 * 3600, minimum=600)
+
+# Discord
+DISCORD_CLIENT_ID = env.str("DISCORD_CLIENT_ID", default="").strip()
+DISCORD_CLIENT_SECRET = env.str("DISCORD_CLIENT_SECRET", default="").strip()
+DISCORD_BOT_TOKEN = env.str("DISCORD_BOT_TOKEN", default="").strip()
+# Empty means the absolute URL of the callback as this request reached the site.
+DISCORD_REDIRECT_URI = env.str("DISCORD_REDIRECT_URI", default="").strip()
+DISCORD_BOT_REDIRECT_URI = env.str("DISCORD_BOT_REDIRECT_URI", default="").strip()
+# View Channels, Send Messages, Embed Links, Read Message History, Use Application Commands,
+# Manage Threads, Create Public Threads, Send Messages in Threads.
+DISCORD_BOT_PERMISSIONS = env_int(
+    "DISCORD_BOT_PERMISSIONS", default=328_565_083_136, maximum=2**64 - 1
+)
+DISCORD_BASE_URL = env_url("DISCORD_BASE_URL", default="https://discord.com")
+DISCORD_CDN_URL = env_url("DISCORD_CDN_URL", default="https://cdn.discordapp.com")
+# `none` lets people who already authorized skip Discord's consent screen; empty sends no prompt.
+DISCORD_OAUTH_PROMPT = env.str("DISCORD_OAUTH_PROMPT", default="").strip().lower()
+if DISCORD_OAUTH_PROMPT not in ("", "consent", "none"):
+    raise ImproperlyConfigured(
+        f"DISCORD_OAUTH_PROMPT must be consent or none, not {DISCORD_OAUTH_PROMPT!r}"
+    )
+# Seconds before a call to Discord gives up (connect and read each).
+DISCORD_TIMEOUT = env_float("DISCORD_TIMEOUT", default=10.0, minimum=0.1)
+
+# Tokens at rest: the first key encrypts, every key decrypts (rotation). By default one key
+# derived from SECRET_KEY, so that rotating SECRET_KEY also needs TOKEN_ENCRYPTION_KEYS set.
+TOKEN_ENCRYPTION_KEYS = env_list(
+    "TOKEN_ENCRYPTION_KEYS",
+    default=[
+        base64.urlsafe_b64encode(
+            HKDF(
+                algorithm=hashes.SHA256(), length=32, salt=None, info=b"fightrise token encryption"
+            ).derive(SECRET_KEY.encode())
+        ).decode()
+    ],
+)
+for _key in TOKEN_ENCRYPTION_KEYS:
+    try:
+        Fernet(_key)
+    except ValueError:
+        raise ImproperlyConfigured(
+            "TOKEN_ENCRYPTION_KEYS must be comma-separated Fernet keys, made with: python -c "
+            "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+        ) from None
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
 LOGGING = logging_config(LOG_LEVEL)

@@ -1,12 +1,15 @@
-"""Top-level routes; the exact paths are fixed by the design (docs in README)."""
+"""Top-level routes; the exact paths are fixed by the design."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from fightrise import views
 
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("healthz", views.healthz, name="healthz"),
+    path("auth/", include("accounts.urls")),
+    path("", include("botinstall.urls")),
+    path("dashboard/", include("dashboard.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -16,6 +16,18 @@ TEST_ENVIRONMENT = {
     "SESSION_COOKIE_SECURE": "false",
     "CSRF_COOKIE_SECURE": "false",
     "LOG_LEVEL": "DEBUG",
+    # Unit tests fake Discord at its real URLs with `responses`.
+    "DISCORD_BASE_URL": "https://discord.com",
+    "DISCORD_CDN_URL": "https://cdn.discordapp.com",
+    "DISCORD_CLIENT_ID": "1300000000000000001",
+    "DISCORD_CLIENT_SECRET": "test-client-secret-not-real-0123456789",
+    "DISCORD_BOT_TOKEN": "MTMwMDAwMDAwMDAwMDAwMDAwMQ.GtEsTt.not-a-real-bot-token-0123456789abcdef",
+    "DISCORD_REDIRECT_URI": "",
+    "DISCORD_BOT_REDIRECT_URI": "",
+    "DISCORD_BOT_PERMISSIONS": "",
+    "DISCORD_OAUTH_PROMPT": "",
+    "DISCORD_TIMEOUT": "",
+    "TOKEN_ENCRYPTION_KEYS": "",
 }
 
 os.environ.update(TEST_ENVIRONMENT)

@@ -24,7 +24,7 @@ from django.conf import settings  # noqa: E402
 from django.db import DatabaseError, connection, transaction  # noqa: E402
 from django.utils.module_loading import import_string  # noqa: E402
 
-from accounts.models import User  # noqa: E402
+from accounts.models import OAuthState, User  # noqa: E402
 
 SessionStore = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
 
@@ -40,6 +40,10 @@ def write(
             with transaction.atomic():
                 User.objects.filter(username__startswith=f"{tag}-{thread}-").count()
                 User.objects.create(username=f"{tag}-{thread}-{i}")
+            # What a login writes: a state issued, then consumed, and a session created.
+            browser = f"{tag}-{thread}"
+            state = OAuthState.objects.issue(browser=browser, purpose="login")
+            OAuthState.objects.consume(state.state, purpose="login", browser=browser)
             session = SessionStore()
             session["writer"] = f"{tag}-{thread}-{i}"
             session.create()

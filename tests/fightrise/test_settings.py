@@ -166,6 +166,12 @@ def test_it_reads_comma_separated_hosts(load_settings):
         ("CONN_MAX_AGE", "soon"),
         ("CONN_MAX_AGE", "-1"),
         ("LOG_LEVEL", "LOUD"),
+        ("TOKEN_ENCRYPTION_KEYS", "not-a-fernet-key"),
+        ("DISCORD_OAUTH_PROMPT", "always"),
+        ("DISCORD_BASE_URL", "discord.com"),
+        ("DISCORD_CDN_URL", "ftp://cdn.example"),
+        ("DISCORD_BOT_PERMISSIONS", str(2**64)),
+        ("DISCORD_TIMEOUT", "0"),
     ],
 )
 def test_it_names_the_variable_of_a_bad_value(load_settings, name, value):
@@ -183,3 +189,23 @@ def test_it_reads_a_dotenv_file_without_overriding_the_environment(
     settings = load_settings(ENV_FILE=str(dotenv))
     assert settings["ALLOWED_HOSTS"] == ["from-file.example"]
     assert settings["LOG_LEVEL"] == "ERROR"
+
+
+def test_token_keys_default_to_one_derived_from_the_secret_key(load_settings):
+    first = load_settings(SECRET_KEY="a" * 50)["TOKEN_ENCRYPTION_KEYS"]
+    again = load_settings(SECRET_KEY="a" * 50)["TOKEN_ENCRYPTION_KEYS"]
+    other = load_settings(SECRET_KEY="b" * 50)["TOKEN_ENCRYPTION_KEYS"]
+    assert len(first) == 1 and first == again and first != other
+
+
+def test_token_keys_can_be_listed_for_rotation(load_settings):
+    from cryptography.fernet import Fernet
+
+    keys = [Fernet.generate_key().decode(), Fernet.generate_key().decode()]
+    assert load_settings(TOKEN_ENCRYPTION_KEYS=",".join(keys))["TOKEN_ENCRYPTION_KEYS"] == keys
+
+
+def test_the_default_bot_permissions_suit_a_tournament_bot(load_settings):
+    value = load_settings()["DISCORD_BOT_PERMISSIONS"]
+    names = {10, 11, 14, 16, 31, 34, 35, 38}  # bits per Discord's permissions table
+    assert value == sum(1 << bit for bit in names)

@@ -47,6 +47,8 @@ def test_it_never_fails_with_database_is_locked(tmp_path, run_manage):
 
     with sqlite3.connect(database) as db:
         (users,) = db.execute("SELECT count(*) FROM accounts_user").fetchone()
-        (sessions,) = db.execute("SELECT count(*) FROM django_session").fetchone()
+        (sessions,) = db.execute("SELECT count(*) FROM accounts_session").fetchone()
+        (states,) = db.execute("SELECT count(*) FROM accounts_oauthstate").fetchone()
     assert users == PROCESSES * THREADS * WRITES
     assert sessions == PROCESSES * THREADS * WRITES
+    assert states == 0

@@ -1,0 +1,93 @@
+"""The parts of an OAuth2 authorization that login and bot install share.
+
+A flow starts with a one-time state bound to this browser and ends at a callback that
+consumes it; every failure ends on /auth/error/ with one of the design's codes.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.encoding import iri_to_uri
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from accounts.models import OAuthState
+from fightrise import discord_api, ratelimit
+from fightrise.net import client_ip
+
+logger = logging.getLogger(__name__)
+
+# Session key of the random value that binds OAuth states to this browser. It survives the
+# session key rotation at login, so several tabs can each finish their own flow.
+BROWSER_KEY = "_oauth_browser"
+# An anonymous session that only carries pending flows lives no longer than this.
+PENDING_SESSION_AGE = 30 * 60
+# Authorizations one address may start per minute: each one writes a state row.
+STARTS_PER_MINUTE = 30
+MAX_NEXT_LENGTH = 1000
+
+
+def browser_key(request: HttpRequest, *, create: bool = False) -> str | None:
+    key = request.session.get(BROWSER_KEY)
+    if key is None and create:
+        key = request.session[BROWSER_KEY] = secrets.token_urlsafe(24)
+        if not request.user.is_authenticated:
+            request.session.set_expiry(PENDING_SESSION_AGE)
+    return key
+
+
+def safe_next_path(value: str | None) -> str:
+    """`value` when it is a path on this site (not under /auth/), else ""."""
+    if not value or len(value) > MAX_NEXT_LENGTH:
+        return ""
+    if not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return ""
+    if any(ord(char) < 32 or ord(char) == 127 for char in value):
+        return ""
+    if not url_has_allowed_host_and_scheme(value, allowed_hosts=set()):
+        return ""
+    if value.startswith("/auth/"):
+        return ""  # back into a login would loop
+    path = iri_to_uri(value)
+    return path if len(path) <= MAX_NEXT_LENGTH else ""
+
+
+def callback_uri(request: HttpRequest, *, route: str, configured: str) -> str:
+    """The redirect URI Discord must see, identical at authorize and at code exchange."""
+    return configured or request.build_absolute_uri(reverse(route))
+
+
+def discord_configured() -> bool:
+    if settings.DISCORD_CLIENT_ID and settings.DISCORD_CLIENT_SECRET:
+        return True
+    logger.error("Discord is not configured: set DISCORD_CLIENT_ID and DISCORD_CLIENT_SECRET")
+    return False
+
+
+def auth_error(code: str) -> HttpResponseRedirect:
+    return redirect(f"{reverse('botinstall:error')}?error={code}")
+
+
+def begin_authorization(
+    request: HttpRequest, *, purpose: str, params: dict[str, str], next_path: str = ""
+) -> HttpResponseRedirect:
+    """Issue a state for this browser and send it to Discord's consent page with `params`."""
+    if not discord_configured():
+        return auth_error("login_failed")
+    if not ratelimit.allow(f"oauth-start:{client_ip(request)}", limit=STARTS_PER_MINUTE, window=60):
+        logger.warning("Too many authorizations started from %s", client_ip(request))
+        return auth_error("rate_limited")
+    state = OAuthState.objects.issue(
+        browser=browser_key(request, create=True), purpose=purpose, next_path=next_path
+    )
+    query = {"client_id": settings.DISCORD_CLIENT_ID, **params, "state": state.state}
+    if purpose == OAuthState.Purpose.LOGIN:
+        query |= {"code_challenge": state.code_challenge, "code_challenge_method": "S256"}
+        if settings.DISCORD_OAUTH_PROMPT:
+            query["prompt"] = settings.DISCORD_OAUTH_PROMPT
+    return redirect(discord_api.authorize_url(query))

@@ -1,0 +1,92 @@
+"""Login with Discord: start, callback, logout."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib import auth
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import InvalidState, OAuthState, Session, User
+from accounts.oauth import (
+    auth_error,
+    begin_authorization,
+    browser_key,
+    callback_uri,
+    discord_configured,
+    safe_next_path,
+)
+from fightrise import discord_api
+
+logger = logging.getLogger(__name__)
+
+SCOPES = "identify guilds"
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _redirect_uri(request: HttpRequest) -> str:
+    return callback_uri(
+        request, route="accounts:callback", configured=settings.DISCORD_REDIRECT_URI
+    )
+
+
+@require_GET
+def login(request: HttpRequest) -> HttpResponse:
+    params = {"redirect_uri": _redirect_uri(request), "response_type": "code", "scope": SCOPES}
+    return begin_authorization(
+        request,
+        purpose=OAuthState.Purpose.LOGIN,
+        params=params,
+        next_path=safe_next_path(request.GET.get("next")),
+    )
+
+
+@require_GET
+def callback(request: HttpRequest) -> HttpResponse:
+    try:
+        state = OAuthState.objects.consume(
+            request.GET.get("state"),
+            purpose=OAuthState.Purpose.LOGIN,
+            browser=browser_key(request),
+        )
+    except InvalidState as exc:
+        logger.warning("Login callback refused: %s", exc)
+        return auth_error("invalid_state")
+    if "error" in request.GET:
+        denied = request.GET["error"] == "access_denied"
+        return auth_error("access_denied" if denied else "login_failed")
+    if not request.GET.get("code"):
+        return auth_error("missing_code")
+    if not discord_configured():
+        return auth_error("login_failed")
+    try:
+        grant = discord_api.exchange_code(
+            request.GET["code"],
+            redirect_uri=_redirect_uri(request),
+            code_verifier=state.code_verifier,
+        )
+        discord_user, guilds = discord_api.get_user_and_guilds(grant.access_token)
+    except discord_api.DiscordError as exc:
+        logger.warning("Login failed at Discord: %s (status %s)", exc, exc.status)
+        return auth_error(exc.error_code)
+    user = User.objects.sync_from_discord(discord_user)
+    if not user.is_active:
+        logger.warning("Login refused for deactivated user %s", user.pk)
+        return auth_error("login_failed")
+    auth.login(request, user, backend=MODEL_BACKEND)  # rotates the session key
+    request.session.set_expiry(None)
+    request.session.set_discord_grant(grant, guilds)
+    logger.info("User %s logged in with %d servers", user.discord_id, len(guilds))
+    return redirect(state.next_path or "dashboard:index")
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    """End the session here and, best effort and briefly, the Discord authorization too."""
+    if request.session.session_key:
+        Session.objects.end(Session.objects.filter(pk=request.session.session_key))
+    auth.logout(request)
+    return redirect("landing")

@@ -1,0 +1,344 @@
+"""The site's one Discord REST and OAuth2 client: URLs, a pooled session, typed errors.
+
+Every call has a timeout (DISCORD_TIMEOUT). A 429 is waited out once when Discord asks for a
+short pause and turned into DiscordRateLimited otherwise: Discord bans an IP that makes
+10,000 invalid requests in 10 minutes, so nothing here retries in a loop.
+Docs: discord/discord-api-docs, topics/oauth2 and topics/rate-limits.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import requests
+from django.conf import settings
+from django.utils import timezone
+from requests.adapters import HTTPAdapter
+
+logger = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v10"
+AUTHORIZE_PATH = "/oauth2/authorize"
+TOKEN_PATH = "/oauth2/token"  # noqa: S105 - a path, not a secret
+REVOKE_PATH = "/oauth2/token/revoke"
+CURRENT_USER_PATH = "/users/@me"
+CURRENT_USER_GUILDS_PATH = "/users/@me/guilds"
+# The most servers a person can be in, and the page size of /users/@me/guilds.
+GUILDS_PAGE_LIMIT = 200
+# Wait once for a 429 whose retry_after is at most this many seconds; give up on longer.
+MAX_RETRY_WAIT = 2.0
+# Revocation at logout is best effort and must not hold the person up for long.
+REVOKE_TIMEOUT = 3.0
+USER_AGENT = f"FightRise-web/1.0 python-requests/{requests.__version__}"
+
+_session = requests.Session()
+_session.headers["User-Agent"] = USER_AGENT
+_session.mount("https://", HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0))
+_session.mount("http://", HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0))
+_executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="discord-api")
+_sleep = time.sleep
+
+
+class DiscordError(Exception):
+    """Discord refused or failed a call. `error_code` is the /auth/error/ code to show."""
+
+    error_code = "login_failed"
+
+    def __init__(self, message: str, *, status: int | None = None, code: int | str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class DiscordUnavailable(DiscordError):
+    """Discord timed out, could not be reached, or answered 5xx."""
+
+    error_code = "discord_unavailable"
+
+
+class DiscordRateLimited(DiscordError):
+    """Discord answered 429 and asked for a longer pause than we are willing to wait."""
+
+    error_code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: float, is_global: bool = False):
+        super().__init__(message, status=429)
+        self.retry_after = retry_after
+        self.is_global = is_global
+
+
+class DiscordUnauthorized(DiscordError):
+    """The token was refused (401): expired, revoked, or never valid."""
+
+
+class InvalidGrant(DiscordError):
+    """The token endpoint refused a code or refresh token (`invalid_grant`)."""
+
+
+class DiscordBadResponse(DiscordError):
+    """Discord answered with something that is not the documented shape."""
+
+
+@dataclass(frozen=True)
+class PartialGuild:
+    """A server as GET /users/@me/guilds lists it; permissions are the person's, 64-bit."""
+
+    id: int
+    name: str
+    icon: str | None
+    owner: bool
+    permissions: int
+    features: tuple[str, ...] = ()
+
+    @classmethod
+    def from_raw(cls, data: Any) -> PartialGuild:
+        try:
+            return cls(
+                id=_snowflake(data["id"]),
+                name=str(data["name"]),
+                icon=data.get("icon"),
+                owner=bool(data.get("owner", False)),
+                # As of API v8 permissions are a decimal string; never through a float.
+                permissions=int(str(data.get("permissions", "0")), 10),
+                features=tuple(str(f) for f in data.get("features") or ()),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise DiscordBadResponse(f"unexpected guild object: {exc!r}") from None
+
+    def to_snapshot(self) -> dict[str, Any]:
+        """The JSON kept in the session; ids and permissions as strings, as Discord sends them."""
+        return {
+            "id": str(self.id),
+            "name": self.name,
+            "icon": self.icon,
+            "owner": self.owner,
+            "permissions": str(self.permissions),
+            "features": list(self.features),
+        }
+
+
+@dataclass(frozen=True)
+class DiscordUser:
+    """The person behind an access token (GET /users/@me)."""
+
+    id: int
+    username: str
+    global_name: str | None
+    discriminator: str
+    avatar: str | None
+
+    @classmethod
+    def from_raw(cls, data: Any) -> DiscordUser:
+        try:
+            return cls(
+                id=_snowflake(data["id"]),
+                username=str(data["username"]),
+                global_name=data.get("global_name") or None,
+                # As of 2023-05, migrated users have discriminator "0"; it may also be absent.
+                discriminator=str(data.get("discriminator") or "0"),
+                avatar=data.get("avatar") or None,
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DiscordBadResponse(f"unexpected user object: {exc!r}") from None
+
+    @property
+    def display_name(self) -> str:
+        return self.global_name or self.username
+
+
+@dataclass(frozen=True)
+class TokenGrant:
+    """The token endpoint's answer. `guild` is set for a bot authorization with a code grant."""
+
+    access_token: str
+    refresh_token: str
+    expires_at: datetime
+    scope: tuple[str, ...]
+    guild_id: int | None = None
+    guild_name: str | None = None
+
+    @classmethod
+    def from_raw(cls, data: Any) -> TokenGrant:
+        try:
+            guild = data.get("guild") or None
+            return cls(
+                access_token=str(data["access_token"]),
+                refresh_token=str(data.get("refresh_token") or ""),
+                expires_at=timezone.now() + timedelta(seconds=int(data["expires_in"])),
+                scope=tuple(str(data.get("scope", "")).split()),
+                guild_id=_snowflake(guild["id"]) if guild else None,
+                guild_name=str(guild["name"]) if guild else None,
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise DiscordBadResponse(f"unexpected token response: {exc!r}") from None
+
+
+def _snowflake(value: Any) -> int:
+    number = int(str(value), 10)
+    if not 0 < number < 2**64:
+        raise ValueError(f"not a snowflake: {value!r}")
+    return number
+
+
+def api_url(path: str) -> str:
+    return f"{settings.DISCORD_BASE_URL}{API_PREFIX}{path}"
+
+
+def authorize_url(params: dict[str, str]) -> str:
+    """Discord's consent page with these query parameters (scopes joined by %20)."""
+    return f"{settings.DISCORD_BASE_URL}{AUTHORIZE_PATH}?{urlencode(params, quote_via=quote)}"
+
+
+def cdn_url(path: str) -> str:
+    return f"{settings.DISCORD_CDN_URL}{path}"
+
+
+def _client_auth() -> tuple[str, str]:
+    return (settings.DISCORD_CLIENT_ID, settings.DISCORD_CLIENT_SECRET)
+
+
+def _retry_after(response: requests.Response, payload: Any) -> float:
+    value = payload.get("retry_after") if isinstance(payload, dict) else None
+    if value is None:
+        value = response.headers.get("Retry-After", "1")
+    try:
+        return max(0.0, float(value))
+    except (TypeError, ValueError):
+        return 1.0
+
+
+def _json(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _request(
+    method: str,
+    path: str,
+    *,
+    bearer: str | None = None,
+    form: dict[str, str] | None = None,
+    params: dict[str, str] | None = None,
+    timeout: float | None = None,
+) -> Any:
+    """One call to the API: JSON in return, or a DiscordError. Never logs a token or body."""
+    headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+    auth = _client_auth() if form is not None else None
+    timeout = timeout or settings.DISCORD_TIMEOUT
+    for attempt in (1, 2):
+        try:
+            response = _session.request(
+                method,
+                api_url(path),
+                headers=headers,
+                data=form,
+                params=params,
+                auth=auth,
+                timeout=timeout,
+            )
+        except requests.Timeout:
+            logger.warning("Discord %s %s timed out after %ss", method, path, timeout)
+            raise DiscordUnavailable("Discord timed out") from None
+        except requests.RequestException as exc:
+            logger.warning("Discord %s %s failed: %s", method, path, type(exc).__name__)
+            raise DiscordUnavailable("Discord could not be reached") from None
+
+        payload = _json(response)
+        status = response.status_code
+        if status == 429:
+            retry_after = _retry_after(response, payload)
+            is_global = bool(isinstance(payload, dict) and payload.get("global"))
+            logger.warning(
+                "Discord %s %s rate limited: retry_after=%.3fs global=%s attempt=%d",
+                method,
+                path,
+                retry_after,
+                is_global,
+                attempt,
+            )
+            if attempt == 1 and retry_after <= MAX_RETRY_WAIT:
+                _sleep(retry_after)
+                continue
+            raise DiscordRateLimited(
+                "Discord asked us to slow down", retry_after=retry_after, is_global=is_global
+            )
+        if status >= 500:
+            logger.warning("Discord %s %s answered %d", method, path, status)
+            raise DiscordUnavailable(f"Discord answered {status}", status=status)
+        if status >= 400:
+            raise _client_error(method, path, status, payload)
+        if payload is None:
+            logger.warning("Discord %s %s answered %d without JSON", method, path, status)
+            raise DiscordBadResponse("Discord answered without JSON", status=status)
+        return payload
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _client_error(method: str, path: str, status: int, payload: Any) -> DiscordError:
+    # OAuth errors carry "error" (RFC 6749); REST errors carry a numeric "code".
+    code = None
+    if isinstance(payload, dict):
+        code = payload.get("error") if "error" in payload else payload.get("code")
+    logger.warning("Discord %s %s answered %d (code %s)", method, path, status, code)
+    if code == "invalid_grant":
+        return InvalidGrant("Discord refused the grant", status=status, code=code)
+    if status == 401:
+        return DiscordUnauthorized("Discord refused the token", status=status, code=code)
+    return DiscordError(f"Discord answered {status}", status=status, code=code)
+
+
+def exchange_code(code: str, *, redirect_uri: str, code_verifier: str | None = None) -> TokenGrant:
+    """Trade an authorization code for tokens (form-encoded, client auth by HTTP Basic)."""
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+    if code_verifier:
+        form["code_verifier"] = code_verifier
+    return TokenGrant.from_raw(_request("POST", TOKEN_PATH, form=form))
+
+
+def refresh_grant(refresh_token: str) -> TokenGrant:
+    """New tokens for a refresh token. Discord rotates the refresh token: keep the new one."""
+    form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+    return TokenGrant.from_raw(_request("POST", TOKEN_PATH, form=form))
+
+
+def revoke_token(token: str, *, token_type_hint: str) -> None:
+    """Revoke the whole authorization the token belongs to, waiting REVOKE_TIMEOUT at most."""
+    form = {"token": token, "token_type_hint": token_type_hint}
+    _request("POST", REVOKE_PATH, form=form, timeout=REVOKE_TIMEOUT)
+
+
+def get_current_user(access_token: str) -> DiscordUser:
+    return DiscordUser.from_raw(_request("GET", CURRENT_USER_PATH, bearer=access_token))
+
+
+def get_current_user_guilds(access_token: str) -> list[PartialGuild]:
+    """Every server the person is in, a page of 200 at a time (usually one page)."""
+    guilds: list[PartialGuild] = []
+    params = {"limit": str(GUILDS_PAGE_LIMIT)}
+    while True:
+        page = _request("GET", CURRENT_USER_GUILDS_PATH, bearer=access_token, params=params)
+        if not isinstance(page, list):
+            raise DiscordBadResponse("guild list is not a list")
+        guilds.extend(PartialGuild.from_raw(item) for item in page)
+        if len(page) < GUILDS_PAGE_LIMIT:
+            return guilds
+        params = {"limit": str(GUILDS_PAGE_LIMIT), "after": str(guilds[-1].id)}
+
+
+def get_user_and_guilds(access_token: str) -> tuple[DiscordUser, list[PartialGuild]]:
+    """/users/@me and /users/@me/guilds at the same time: one round trip instead of two."""
+    guilds = _executor.submit(get_current_user_guilds, access_token)
+    try:
+        user = get_current_user(access_token)
+    finally:
+        # Wait for the other call either way, so that none outlives the request.
+        guild_list = guilds.result()
+    return user, guild_list

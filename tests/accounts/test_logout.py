@@ -1,0 +1,70 @@
+"""/auth/logout/ is a CSRF-protected POST that revokes the Discord grant and ends the session."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from django.test import Client
+
+from accounts.models import Session
+from tests import discord_payloads as p
+
+pytestmark = pytest.mark.django_db
+
+
+def test_logout_revokes_and_ends_the_session(client, sign_in, fake_discord):
+    key = sign_in(client)
+    fake_discord.revoke()
+    response = client.post("/auth/logout/")
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert not Session.objects.filter(pk=key).exists()
+    assert client.get("/dashboard/").status_code == 302
+    revoke = fake_discord.calls[0].request
+    assert revoke.headers["Content-Type"] == "application/x-www-form-urlencoded"
+
+
+@pytest.mark.parametrize("failure", [requests.Timeout("slow"), requests.ConnectionError("down")])
+def test_logout_ends_the_session_even_when_discord_does_not_answer(
+    client, sign_in, fake_discord, failure
+):
+    key = sign_in(client)
+    fake_discord.mock.add("POST", p.REVOKE_URL, body=failure)
+    assert client.post("/auth/logout/")["Location"] == "/"
+    assert not Session.objects.filter(pk=key).exists()
+
+
+def test_logout_waits_for_discord_a_bounded_time(client, sign_in, fake_discord):
+    sign_in(client)
+    fake_discord.revoke()
+    client.post("/auth/logout/")
+    # requests records the timeout it was given for the call.
+    assert fake_discord.calls[0].request.req_kwargs["timeout"] <= 3
+
+
+def test_get_does_not_log_out(client, sign_in):
+    key = sign_in(client)
+    assert client.get("/auth/logout/").status_code == 405
+    assert Session.objects.filter(pk=key).exists()
+    assert client.get("/dashboard/").status_code == 200
+
+
+def test_logout_requires_the_csrf_token(sign_in):
+    browser = Client(enforce_csrf_checks=True)
+    key = sign_in(browser)
+    assert browser.post("/auth/logout/").status_code == 403
+    assert Session.objects.filter(pk=key).exists()
+
+
+def test_logout_with_the_csrf_token_works(sign_in, fake_discord):
+    browser = Client(enforce_csrf_checks=True)
+    key = sign_in(browser)
+    page = browser.get("/dashboard/")
+    token = page.context["csrf_token"]
+    fake_discord.revoke()
+    assert browser.post("/auth/logout/", {"csrfmiddlewaretoken": str(token)})["Location"] == "/"
+    assert not Session.objects.filter(pk=key).exists()
+
+
+def test_logout_of_an_anonymous_browser_just_goes_home(client):
+    assert client.post("/auth/logout/")["Location"] == "/"

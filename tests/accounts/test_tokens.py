@@ -1,0 +1,156 @@
+"""Discord tokens: encrypted at rest, refreshed once near expiry, a refused grant ends politely."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+from datetime import timedelta
+
+import pytest
+from cryptography.fernet import Fernet
+from django.conf import settings as django_settings
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from accounts.models import Session
+from tests import discord_payloads as p
+from tests.conftest import run_together
+
+
+def refresh_servers(client: Client):
+    return client.post("/dashboard/refresh/")
+
+
+@pytest.mark.django_db
+def test_a_fresh_token_is_used_as_it_is(client, sign_in, fake_discord):
+    sign_in(client)
+    fake_discord.guilds()
+    assert refresh_servers(client)["Location"] == "/dashboard/"
+    assert len(fake_discord.calls) == 1
+
+
+@pytest.mark.django_db
+def test_a_near_expiry_token_is_refreshed_before_the_call(client, sign_in, fake_discord):
+    key = sign_in(client, expires_in=60)
+    fake_discord.refresh()
+    fake_discord.guilds(token=p.NEW_ACCESS_TOKEN)
+    assert refresh_servers(client)["Location"] == "/dashboard/"
+    session = Session.objects.get(pk=key)
+    assert session.access_token == p.NEW_ACCESS_TOKEN
+    # Discord rotates refresh tokens: the new one must be kept, the old one is dead.
+    assert session.refresh_token == p.NEW_REFRESH_TOKEN
+    assert session.token_expires_at > timezone.now() + timedelta(days=6)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_requests_needing_a_refresh_together_refresh_once(client, sign_in, fake_discord):
+    key = sign_in(client, expires_in=60)
+    in_refresh = threading.Event()
+
+    def slow_refresh(request):
+        in_refresh.set()
+        # Hold the refresh open so that the other request arrives while it runs.
+        threading.Event().wait(0.3)
+        return (200, {"Content-Type": "application/json"}, json.dumps(p.REFRESH_RESPONSE))
+
+    fake_discord.mock.add_callback("POST", p.TOKEN_URL, callback=slow_refresh)
+    fake_discord.guilds(token=p.NEW_ACCESS_TOKEN)
+
+    def request():
+        browser = Client()
+        browser.cookies[django_settings.SESSION_COOKIE_NAME] = key
+        return refresh_servers(browser)["Location"]
+
+    assert run_together(2, request) == ["/dashboard/", "/dashboard/"]
+    token_calls = [call for call in fake_discord.calls if call.request.url == p.TOKEN_URL]
+    assert len(token_calls) == 1
+    assert Session.objects.get(pk=key).refresh_token == p.NEW_REFRESH_TOKEN
+
+
+@pytest.mark.django_db
+def test_invalid_grant_ends_the_session_and_asks_to_log_in_again(client, sign_in, fake_discord):
+    key = sign_in(client, expires_in=60)
+    fake_discord.refresh(
+        status=400, json={"error": "invalid_grant", "error_description": "Invalid refresh token"}
+    )
+    response = refresh_servers(client)
+    assert response["Location"] == "/"
+    assert not Session.objects.filter(pk=key).exists()
+    page = client.get("/")
+    assert "Please log in again" in page.content.decode()
+    assert client.get("/dashboard/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_token_refused_by_discord_ends_the_session(client, sign_in, fake_discord):
+    key = sign_in(client)
+    fake_discord.guilds(status=401, json={"message": "401: Unauthorized", "code": 0})
+    assert refresh_servers(client)["Location"] == "/"
+    assert not Session.objects.filter(pk=key).exists()
+
+
+@pytest.mark.django_db
+def test_a_refresh_that_discord_cannot_serve_keeps_the_session(client, sign_in, fake_discord):
+    key = sign_in(client, expires_in=60)
+    fake_discord.refresh(status=503, json={})
+    response = refresh_servers(client)
+    assert response["Location"] == "/dashboard/"
+    assert Session.objects.get(pk=key).refresh_token == p.REFRESH_TOKEN
+
+
+@pytest.mark.django_db
+def test_tokens_are_encrypted_in_their_columns(client, sign_in):
+    key = sign_in(client)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT access_token, refresh_token FROM accounts_session WHERE session_key = %s", [key]
+        )
+        access, refresh = cursor.fetchone()
+    assert access and refresh
+    assert p.ACCESS_TOKEN not in access and p.REFRESH_TOKEN not in refresh
+    assert Session.objects.get(pk=key).access_token == p.ACCESS_TOKEN
+
+
+@pytest.mark.django_db(transaction=True)
+def test_tokens_are_not_readable_anywhere_in_the_database(client, log_in):
+    log_in()
+    tables = connection.introspection.table_names()
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - names from introspection
+            dump = repr(cursor.fetchall())
+            for secret in p.SECRETS:
+                assert secret not in dump, f"{table} holds a token in clear"
+    if connection.vendor == "sqlite":
+        name = connection.settings_dict["NAME"]
+        for path in (name, f"{name}-wal"):
+            try:
+                raw = open(path, "rb").read()  # noqa: SIM115
+            except FileNotFoundError:
+                continue
+            for secret in p.SECRETS:
+                assert secret.encode() not in raw, f"{path} holds a token in clear"
+
+
+@pytest.mark.django_db
+def test_keys_can_be_rotated(client, sign_in, settings):
+    old_key = settings.TOKEN_ENCRYPTION_KEYS[0]
+    key = sign_in(client)
+    new_key = Fernet.generate_key().decode()
+    settings.TOKEN_ENCRYPTION_KEYS = [new_key, old_key]
+    assert Session.objects.get(pk=key).access_token == p.ACCESS_TOKEN
+    call_command("rotate_token_keys", stdout=io.StringIO())
+    settings.TOKEN_ENCRYPTION_KEYS = [new_key]
+    session = Session.objects.get(pk=key)
+    assert (session.access_token, session.refresh_token) == (p.ACCESS_TOKEN, p.REFRESH_TOKEN)
+
+
+@pytest.mark.django_db
+def test_a_token_no_key_opens_ends_the_session_politely(client, sign_in, settings):
+    key = sign_in(client, expires_in=60)
+    settings.TOKEN_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    assert refresh_servers(client)["Location"] == "/"
+    assert not Session.objects.filter(pk=key).exists()

@@ -1,0 +1,184 @@
+"""The Discord client: exact URLs, timeouts, typed errors, one wait for a short 429."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+import requests
+
+from fightrise import discord_api
+from tests import discord_payloads as p
+
+
+def guild(n: int) -> dict:
+    return {
+        "id": str(700000000000000000 + n),
+        "name": f"Server {n}",
+        "icon": None,
+        "owner": False,
+        "permissions": "0",
+        "features": [],
+    }
+
+
+def test_it_reads_the_user(fake_discord):
+    fake_discord.me()
+    user = discord_api.get_current_user(p.ACCESS_TOKEN)
+    assert user == discord_api.DiscordUser(
+        id=p.USER_ID,
+        username="nelly",
+        global_name="Nelly",
+        discriminator="0",
+        avatar=p.USER["avatar"],
+    )
+
+
+def test_it_keeps_64_bit_permissions_exact(fake_discord):
+    value = str(2**64 - 1)
+    fake_discord.guilds(json=[{**guild(1), "permissions": value}])
+    (only,) = discord_api.get_current_user_guilds(p.ACCESS_TOKEN)
+    assert only.permissions == 2**64 - 1
+    assert only.to_snapshot()["permissions"] == value
+
+
+def test_it_pages_through_more_than_200_servers(fake_discord):
+    first = [guild(n) for n in range(200)]
+    fake_discord.guilds(json=first)
+    fake_discord.guilds(json=[guild(200)], params={"limit": "200", "after": first[-1]["id"]})
+    guilds = discord_api.get_current_user_guilds(p.ACCESS_TOKEN)
+    assert len(guilds) == 201
+
+
+def test_it_fetches_the_user_and_the_servers_at_the_same_time(fake_discord):
+    both_in_flight = threading.Barrier(2, timeout=5)
+
+    def answer(body):
+        def callback(request):
+            both_in_flight.wait()  # raises BrokenBarrierError if the calls were sequential
+            return 200, {"Content-Type": "application/json"}, json.dumps(body)
+
+        return callback
+
+    fake_discord.mock.add_callback("GET", p.ME_URL, callback=answer(p.USER))
+    fake_discord.mock.add_callback("GET", p.GUILDS_URL, callback=answer(p.GUILDS))
+    user, guilds = discord_api.get_user_and_guilds(p.ACCESS_TOKEN)
+    assert user.id == p.USER_ID
+    assert len(guilds) == len(p.GUILDS)
+
+
+def test_every_call_has_a_timeout(fake_discord, settings):
+    settings.DISCORD_TIMEOUT = 4.5
+    fake_discord.me()
+    discord_api.get_current_user(p.ACCESS_TOKEN)
+    assert fake_discord.calls[0].request.req_kwargs["timeout"] == 4.5
+
+
+def test_it_identifies_itself(fake_discord):
+    fake_discord.me()
+    discord_api.get_current_user(p.ACCESS_TOKEN)
+    assert fake_discord.calls[0].request.headers["User-Agent"].startswith("FightRise-web/")
+
+
+def test_it_waits_once_for_a_short_429_and_no_more(fake_discord, monkeypatch):
+    waits = []
+    monkeypatch.setattr(discord_api, "_sleep", waits.append)
+    limited = {"message": "You are being rate limited.", "retry_after": 0.5, "global": False}
+    fake_discord.me(status=429, json=limited)
+    with pytest.raises(discord_api.DiscordRateLimited) as raised:
+        discord_api.get_current_user(p.ACCESS_TOKEN)
+    assert waits == [0.5]
+    assert len(fake_discord.calls) == 2
+    assert raised.value.retry_after == 0.5
+
+
+def test_it_gives_up_at_once_on_a_long_429(fake_discord, monkeypatch):
+    waits = []
+    monkeypatch.setattr(discord_api, "_sleep", waits.append)
+    fake_discord.me(status=429, json={"message": "slow down", "retry_after": 64.57, "global": True})
+    with pytest.raises(discord_api.DiscordRateLimited) as raised:
+        discord_api.get_current_user(p.ACCESS_TOKEN)
+    assert waits == []
+    assert (raised.value.retry_after, raised.value.is_global) == (64.57, True)
+    assert raised.value.error_code == "rate_limited"
+
+
+def test_it_reads_retry_after_from_the_header_when_the_body_has_none(fake_discord, monkeypatch):
+    monkeypatch.setattr(discord_api, "_sleep", lambda seconds: None)
+    fake_discord.me(status=429, body="", headers={"Retry-After": "30"})
+    with pytest.raises(discord_api.DiscordRateLimited) as raised:
+        discord_api.get_current_user(p.ACCESS_TOKEN)
+    assert raised.value.retry_after == 30.0
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "error", "code"),
+    [
+        (500, "", discord_api.DiscordUnavailable, "discord_unavailable"),
+        (502, "<html>Bad gateway</html>", discord_api.DiscordUnavailable, "discord_unavailable"),
+        (
+            401,
+            '{"message": "401: Unauthorized", "code": 0}',
+            discord_api.DiscordUnauthorized,
+            "login_failed",
+        ),
+        (
+            403,
+            '{"message": "Missing Access", "code": 50001}',
+            discord_api.DiscordError,
+            "login_failed",
+        ),
+        (200, "not json", discord_api.DiscordBadResponse, "login_failed"),
+    ],
+)
+def test_it_types_failures(fake_discord, status, body, error, code):
+    fake_discord.me(status=status, body=body)
+    with pytest.raises(error) as raised:
+        discord_api.get_current_user(p.ACCESS_TOKEN)
+    assert raised.value.error_code == code
+
+
+def test_a_rest_error_carries_discords_code(fake_discord):
+    fake_discord.me(status=403, json={"message": "Missing Access", "code": 50001})
+    with pytest.raises(discord_api.DiscordError) as raised:
+        discord_api.get_current_user(p.ACCESS_TOKEN)
+    assert (raised.value.status, raised.value.code) == (403, 50001)
+
+
+def test_invalid_grant_is_its_own_error(fake_discord):
+    fake_discord.refresh(
+        status=400, json={"error": "invalid_grant", "error_description": "Invalid"}
+    )
+    with pytest.raises(discord_api.InvalidGrant):
+        discord_api.refresh_grant(p.REFRESH_TOKEN)
+
+
+@pytest.mark.parametrize(
+    "failure", [requests.ConnectTimeout(), requests.ReadTimeout(), requests.ConnectionError()]
+)
+def test_network_failures_are_unavailability(fake_discord, failure):
+    fake_discord.me(body=failure)
+    with pytest.raises(discord_api.DiscordUnavailable):
+        discord_api.get_current_user(p.ACCESS_TOKEN)
+
+
+def test_it_reads_the_guild_of_a_bot_authorization(fake_discord):
+    body = {
+        **p.TOKEN_RESPONSE,
+        "scope": "bot applications.commands",
+        "guild": {"id": "613425648685547541", "name": "FightRise HQ"},
+    }
+    fake_discord.token_exchange(
+        verifier=None, redirect_uri="http://testserver/auth/callback/bot/", json=body
+    )
+    grant = discord_api.exchange_code(p.CODE, redirect_uri="http://testserver/auth/callback/bot/")
+    assert (grant.guild_id, grant.guild_name) == (613425648685547541, "FightRise HQ")
+    assert grant.scope == ("bot", "applications.commands")
+
+
+def test_the_authorize_url_joins_scopes_with_percent_20(settings):
+    url = discord_api.authorize_url({"scope": "bot applications.commands", "state": "a/b"})
+    assert (
+        url == "https://discord.com/oauth2/authorize?scope=bot%20applications.commands&state=a%2Fb"
+    )
