@@ -100,7 +100,9 @@ class OAuthStateManager(models.Manager["OAuthState"]):
     MAX_PENDING = 5
     PURGE_EVERY = 60  # seconds between opportunistic purges of expired rows
 
-    def issue(self, *, browser: str, purpose: str, next_path: str = "") -> OAuthState:
+    def issue(
+        self, *, browser: str, purpose: str, next_path: str = "", data: dict | None = None
+    ) -> OAuthState:
         """A fresh state with a PKCE verifier, bound to this browser; the oldest past the cap go."""
         self.purge_expired(opportunistic=True)
         state = self.create(
@@ -109,6 +111,7 @@ class OAuthStateManager(models.Manager["OAuthState"]):
             browser=browser,
             code_verifier=secrets.token_urlsafe(64),
             next_path=next_path,
+            data=data or {},
             expires_at=timezone.now() + self.TTL,
         )
         surplus = list(
@@ -163,6 +166,8 @@ class OAuthState(models.Model):
     browser = models.CharField(max_length=64, db_index=True)
     code_verifier = models.CharField(max_length=128)
     next_path = models.CharField(max_length=1000, blank=True)
+    # What the flow asked Discord for, to check the callback against (e.g. bot permissions).
+    data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(db_index=True)
 

@@ -74,16 +74,27 @@ def auth_error(code: str) -> HttpResponseRedirect:
 
 
 def begin_authorization(
-    request: HttpRequest, *, purpose: str, params: dict[str, str], next_path: str = ""
+    request: HttpRequest,
+    *,
+    purpose: str,
+    params: dict[str, str],
+    next_path: str = "",
+    data: dict | None = None,
 ) -> HttpResponseRedirect:
-    """Issue a state for this browser and send it to Discord's consent page with `params`."""
+    """Issue a state for this browser and send it to Discord's consent page with `params`.
+
+    `data` stays with the state for the callback to check against.
+    """
     if not discord_configured():
         return auth_error("login_failed")
     if not ratelimit.allow(f"oauth-start:{client_ip(request)}", limit=STARTS_PER_MINUTE, window=60):
         logger.warning("Too many authorizations started from %s", client_ip(request))
         return auth_error("rate_limited")
     state = OAuthState.objects.issue(
-        browser=browser_key(request, create=True), purpose=purpose, next_path=next_path
+        browser=browser_key(request, create=True),
+        purpose=purpose,
+        next_path=next_path,
+        data=data,
     )
     query = {"client_id": settings.DISCORD_CLIENT_ID, **params, "state": state.state}
     if purpose == OAuthState.Purpose.LOGIN:

@@ -1,55 +1,127 @@
-"""The end of every OAuth flow: human pages for success and for each error code."""
+"""Add to server: the bot invite, its callback, and the pages every OAuth flow ends on."""
 
 from __future__ import annotations
 
+import logging
+
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-ERRORS = {
-    "invalid_state": (
-        "That sign-in link has expired",
-        "It was already used, is more than ten minutes old, or was started in another browser. "
-        "Nothing happened to your account. Start again from this browser.",
-    ),
-    "access_denied": (
-        "You cancelled on Discord",
-        "Discord told us you pressed Cancel, so we received nothing. You can try again "
-        "whenever you like.",
-    ),
-    "missing_code": (
-        "Discord did not finish the sign-in",
-        "Discord sent you back without an authorization code. Please try again.",
-    ),
-    "invalid_guild_id": (
-        "That server does not look right",
-        "Discord sent back a server id we could not accept, so we did nothing with it. "
-        "Please add the bot again from your dashboard.",
-    ),
-    "invalid_permissions": (
-        "Those permissions do not look right",
-        "Discord sent back permissions that do not match what the invite asked for, so we "
-        "ignored them. Please add the bot again from your dashboard.",
-    ),
-    "discord_unavailable": (
-        "Discord is not answering right now",
-        "Discord timed out or had an error on its side. Please try again in a minute.",
-    ),
-    "rate_limited": (
-        "Too many attempts for now",
-        "Discord, or we, asked for a short pause. Please wait a minute and try again.",
-    ),
-    "login_failed": (
-        "We could not sign you in",
-        "Something went wrong between us and Discord. It has been logged; please try again.",
-    ),
-}
-UNKNOWN = ("Something went wrong", "Please try again from the start.")
+from accounts.models import InvalidState, OAuthState, Session
+from accounts.oauth import (
+    auth_error,
+    begin_authorization,
+    browser_key,
+    callback_uri,
+    discord_configured,
+)
+from botinstall import outcomes
+from fightrise import discord_api
+from fightrise.permissions import parse_permissions
+from fightrise.snowflake import parse_snowflake
+
+logger = logging.getLogger(__name__)
+
+SCOPES = "bot applications.commands"
+GUILD_INSTALL = "0"  # integration_type: install to a server, not to a user
+
+
+def _redirect_uri(request: HttpRequest) -> str:
+    return callback_uri(
+        request, route="botinstall:callback", configured=settings.DISCORD_BOT_REDIRECT_URI
+    )
+
+
+@require_GET
+def install(request: HttpRequest) -> HttpResponse:
+    """Send anyone to Discord's bot authorization, for the server in ?guild_id= if given."""
+    params = {
+        "scope": SCOPES,
+        "permissions": str(settings.DISCORD_BOT_PERMISSIONS),
+        "integration_type": GUILD_INSTALL,
+        "response_type": "code",
+        "redirect_uri": _redirect_uri(request),
+    }
+    if request.GET.get("guild_id"):
+        guild_id = parse_snowflake(request.GET["guild_id"])
+        if guild_id is None:
+            return auth_error("invalid_guild_id")
+        params |= {"guild_id": str(guild_id), "disable_guild_select": "true"}
+    return begin_authorization(
+        request,
+        purpose=OAuthState.Purpose.BOT_INSTALL,
+        params=params,
+        data={"permissions": params["permissions"]},
+    )
+
+
+@require_GET
+def callback(request: HttpRequest) -> HttpResponse:
+    """Check what Discord sent back, in the design's order, and report it to the person.
+
+    Nothing about the server is stored: the bot learns it from the gateway.
+    """
+    try:
+        state = OAuthState.objects.consume(
+            request.GET.get("state"),
+            purpose=OAuthState.Purpose.BOT_INSTALL,
+            browser=browser_key(request),
+        )
+    except InvalidState as exc:
+        logger.warning("Bot install callback refused: %s", exc)
+        return auth_error("invalid_state")
+    if "error" in request.GET:
+        denied = request.GET["error"] == "access_denied"
+        return auth_error("access_denied" if denied else "login_failed")
+    guild_id = parse_snowflake(request.GET.get("guild_id"))
+    if guild_id is None:
+        return auth_error("invalid_guild_id")
+    requested = int(state.data.get("permissions", settings.DISCORD_BOT_PERMISSIONS))
+    granted = None
+    if "permissions" in request.GET:
+        granted = parse_permissions(request.GET["permissions"])
+        # Discord's consent screen can only take permissions away, never add any.
+        if granted is None or granted & ~requested:
+            return auth_error("invalid_permissions")
+    guild_name = None
+    if request.GET.get("code") and discord_configured():
+        guild_id, guild_name = _confirm_guild(request, guild_id)
+    request.session[outcomes.SESSION_KEY] = outcomes.bot_installed(
+        guild_id=guild_id, guild_name=guild_name, requested=requested, granted=granted
+    )
+    if request.user.is_authenticated and request.session.session_key:
+        Session.objects.mark_guilds_stale(request.session.session_key)
+    logger.info("Bot authorized for server %s", guild_id)
+    return redirect(f"{reverse('botinstall:success')}?message=bot_installed")
+
+
+def _confirm_guild(request: HttpRequest, guild_id: int) -> tuple[int, str | None]:
+    """Exchange the code: its `guild` names the server for certain. Failure is only logged."""
+    try:
+        grant = discord_api.exchange_code(request.GET["code"], redirect_uri=_redirect_uri(request))
+    except discord_api.DiscordError as exc:
+        logger.warning("Bot authorization code exchange failed: %s (status %s)", exc, exc.status)
+        return guild_id, None
+    if grant.guild_id is None:
+        return guild_id, None
+    if grant.guild_id != guild_id:
+        logger.warning("Bot callback named server %s, the code grant %s", guild_id, grant.guild_id)
+    return grant.guild_id, grant.guild_name
+
+
+@require_GET
+def success(request: HttpRequest) -> HttpResponse:
+    """What just went right. The server comes from this browser's session, not the URL."""
+    message = request.GET.get("message", "")
+    outcome = request.session.get(outcomes.SESSION_KEY) if message == "bot_installed" else None
+    return render(request, "botinstall/success.html", outcomes.success_context(message, outcome))
 
 
 @require_GET
 def error(request: HttpRequest) -> HttpResponse:
     """A plain-words page for each error code; an unknown code is never echoed back."""
-    title, explanation = ERRORS.get(request.GET.get("error", ""), UNKNOWN)
-    context = {"title": title, "explanation": explanation}
-    return render(request, "botinstall/error.html", context)
+    title, explanation = outcomes.ERRORS.get(request.GET.get("error", ""), outcomes.UNKNOWN_ERROR)
+    return render(request, "botinstall/error.html", {"title": title, "explanation": explanation})

@@ -1,0 +1,109 @@
+"""The servers the bot is in (kept true from the gateway) and the bot's settings for each."""
+
+from __future__ import annotations
+
+import functools
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from fightrise.snowflake import parse_snowflake
+
+LOCALES = [
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("es", "Español"),
+    ("fr", "Français"),
+    ("it", "Italiano"),
+    ("ja", "日本語"),
+    ("ko", "한국어"),
+    ("nl", "Nederlands"),
+    ("pl", "Polski"),
+    ("pt", "Português"),
+    ("ru", "Русский"),
+    ("tr", "Türkçe"),
+    ("zh", "中文"),
+]
+
+
+@functools.cache
+def timezone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_timezone(value: str) -> None:
+    """An IANA time zone name, such as Europe/Paris or UTC."""
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ValidationError(f"{value!r} is not a time zone name, such as Europe/Paris.") from None
+    if timezone_names() and value not in timezone_names():
+        raise ValidationError(f"{value!r} is not a time zone name, such as Europe/Paris.")
+
+
+def validate_snowflake(value: int) -> None:
+    if parse_snowflake(str(value)) is None:
+        raise ValidationError("This is not a Discord id (17 to 20 digits).")
+
+
+class GuildQuerySet(models.QuerySet):
+    def present(self) -> GuildQuerySet:
+        return self.filter(present=True)
+
+    def present_ids(self, guild_ids) -> set[int]:
+        """Which of these servers the bot is in now, in one query."""
+        return set(self.present().filter(guild_id__in=guild_ids).values_list("guild_id", flat=True))
+
+
+class Guild(models.Model):
+    """A server the bot is in or was in. Written only by the bot, from gateway events."""
+
+    guild_id = models.PositiveBigIntegerField("server id", unique=True)
+    name = models.CharField(max_length=100)
+    icon = models.CharField(max_length=64, blank=True)
+    owner_id = models.PositiveBigIntegerField(null=True, blank=True)
+    member_count = models.PositiveIntegerField(null=True, blank=True)
+    joined_at = models.DateTimeField(null=True, blank=True)
+    present = models.BooleanField(default=True, db_index=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = GuildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "server"
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.guild_id})"
+
+
+class GuildConfig(models.Model):
+    """The bot's settings for one server, created the first time they are needed."""
+
+    guild = models.OneToOneField(
+        Guild,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        to_field="guild_id",
+        db_column="guild_id",
+        related_name="config",
+    )
+    announcement_channel_id = models.PositiveBigIntegerField(
+        null=True, blank=True, validators=[validate_snowflake]
+    )
+    match_channel_id = models.PositiveBigIntegerField(
+        null=True, blank=True, validators=[validate_snowflake]
+    )
+    prefix = models.CharField(max_length=8, default="!")
+    locale = models.CharField(max_length=8, choices=LOCALES, default="en")
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "server settings"
+        verbose_name_plural = "server settings"
+
+    def __str__(self) -> str:
+        return f"Settings of {self.guild_id}"

@@ -1,0 +1,75 @@
+"""Snowflakes from untrusted input: 17-20 digits, below 2**64, not from the future."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import discord.utils
+import pytest
+
+from fightrise.snowflake import DISCORD_EPOCH_MS, parse_snowflake, shard_of, timestamp_ms
+
+NOW_MS = int(dt.datetime(2026, 11, 21, tzinfo=dt.UTC).timestamp() * 1000)
+
+
+def make(when: dt.datetime) -> int:
+    return (int(when.timestamp() * 1000) - DISCORD_EPOCH_MS) << 22
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "41771983423143937",  # 17 digits (2015)
+        "613425648685547541",  # 18 digits
+        "1300000000000000001",  # 19 digits
+    ],
+)
+def test_it_accepts_valid_ids(value):
+    assert parse_snowflake(value, now_ms=NOW_MS) == int(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "abc",
+        "123",
+        "1" * 16,
+        "1" * 21,
+        str(2**64),
+        "18446744073709551615",  # below 2**64, but its timestamp is in 2154
+        str(make(dt.datetime(2027, 1, 1, tzinfo=dt.UTC))),
+        "",
+        None,
+        613425648685547541,
+        "0613425648685547541",
+        "-613425648685547541",
+        " 613425648685547541",
+        "613425648685547541\n",
+        "６１３４２５６４８６８５５４７５４１",  # full-width digits
+        "61342564868554754¹",
+    ],
+)
+def test_it_refuses_anything_else(value):
+    assert parse_snowflake(value, now_ms=NOW_MS) is None
+
+
+def test_twenty_digit_ids_are_valid_once_their_time_has_come():
+    twenty = str(make(dt.datetime(2091, 1, 1, tzinfo=dt.UTC)))
+    assert len(twenty) == 20
+    assert parse_snowflake(twenty, now_ms=NOW_MS) is None
+    later = int(dt.datetime(2091, 1, 2, tzinfo=dt.UTC).timestamp() * 1000)
+    assert parse_snowflake(twenty, now_ms=later) == int(twenty)
+
+
+def test_the_timestamp_agrees_with_discord_py():
+    snowflake = 613425648685547541
+    expected = discord.utils.snowflake_time(snowflake)
+    assert timestamp_ms(snowflake) == int(expected.timestamp() * 1000)
+
+
+def test_the_shard_follows_the_docs_formula():
+    assert shard_of(613425648685547541, 1) == 0
+    assert [shard_of(guild, 2) for guild in (613425648685547541, 709158235487862816)] == [
+        (613425648685547541 >> 22) % 2,
+        (709158235487862816 >> 22) % 2,
+    ]
