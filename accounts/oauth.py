@@ -6,6 +6,7 @@ consumes it; every failure ends on /auth/error/ with one of the design's codes.
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 
@@ -16,7 +17,7 @@ from django.urls import reverse
 from django.utils.encoding import iri_to_uri
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from accounts.models import OAuthState
+from accounts.models import InvalidState, OAuthState
 from fightrise import discord_api, ratelimit
 from fightrise.net import client_ip
 
@@ -102,3 +103,39 @@ def begin_authorization(
         if settings.DISCORD_OAUTH_PROMPT:
             query["prompt"] = settings.DISCORD_OAUTH_PROMPT
     return redirect(discord_api.authorize_url(query))
+
+
+class AuthorizationFailed(Exception):
+    """Ends a callback on /auth/error/ with `code`; raised by the steps of a callback."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def oauth_callback(view):
+    """A callback view: any AuthorizationFailed it raises becomes the error redirect."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except AuthorizationFailed as failure:
+            return auth_error(failure.code)
+
+    return wrapper
+
+
+def consume_callback_state(request: HttpRequest, *, purpose: str) -> OAuthState:
+    """The first two checks of every callback: this browser's state, then Discord's error."""
+    try:
+        state = OAuthState.objects.consume(
+            request.GET.get("state"), purpose=purpose, browser=browser_key(request)
+        )
+    except InvalidState as exc:
+        logger.warning("%s callback refused: %s", purpose, exc)
+        raise AuthorizationFailed("invalid_state") from None
+    if "error" in request.GET:
+        denied = request.GET["error"] == "access_denied"
+        raise AuthorizationFailed("access_denied" if denied else "login_failed")
+    return state

@@ -10,13 +10,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import InvalidState, OAuthState, Session, User
+from accounts.models import OAuthState, Session, User
 from accounts.oauth import (
-    auth_error,
+    AuthorizationFailed,
     begin_authorization,
-    browser_key,
     callback_uri,
+    consume_callback_state,
     discord_configured,
+    oauth_callback,
     safe_next_path,
 )
 from fightrise import discord_api
@@ -45,23 +46,13 @@ def login(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@oauth_callback
 def callback(request: HttpRequest) -> HttpResponse:
-    try:
-        state = OAuthState.objects.consume(
-            request.GET.get("state"),
-            purpose=OAuthState.Purpose.LOGIN,
-            browser=browser_key(request),
-        )
-    except InvalidState as exc:
-        logger.warning("Login callback refused: %s", exc)
-        return auth_error("invalid_state")
-    if "error" in request.GET:
-        denied = request.GET["error"] == "access_denied"
-        return auth_error("access_denied" if denied else "login_failed")
+    state = consume_callback_state(request, purpose=OAuthState.Purpose.LOGIN)
     if not request.GET.get("code"):
-        return auth_error("missing_code")
+        raise AuthorizationFailed("missing_code")
     if not discord_configured():
-        return auth_error("login_failed")
+        raise AuthorizationFailed("login_failed")
     try:
         grant = discord_api.exchange_code(
             request.GET["code"],
@@ -71,11 +62,11 @@ def callback(request: HttpRequest) -> HttpResponse:
         discord_user, guilds = discord_api.get_user_and_guilds(grant.access_token)
     except discord_api.DiscordError as exc:
         logger.warning("Login failed at Discord: %s (status %s)", exc, exc.status)
-        return auth_error(exc.error_code)
+        raise AuthorizationFailed(exc.error_code) from None
     user = User.objects.sync_from_discord(discord_user)
     if not user.is_active:
         logger.warning("Login refused for deactivated user %s", user.pk)
-        return auth_error("login_failed")
+        raise AuthorizationFailed("login_failed")
     auth.login(request, user, backend=MODEL_BACKEND)  # rotates the session key
     request.session.set_expiry(None)
     request.session.set_discord_grant(grant, guilds)

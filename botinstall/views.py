@@ -10,13 +10,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from accounts.models import InvalidState, OAuthState, Session
+from accounts.models import OAuthState, Session
 from accounts.oauth import (
+    AuthorizationFailed,
     auth_error,
     begin_authorization,
-    browser_key,
     callback_uri,
+    consume_callback_state,
     discord_configured,
+    oauth_callback,
 )
 from botinstall import outcomes
 from fightrise import discord_api
@@ -59,33 +61,23 @@ def install(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@oauth_callback
 def callback(request: HttpRequest) -> HttpResponse:
     """Check what Discord sent back, in the design's order, and report it to the person.
 
     Nothing about the server is stored: the bot learns it from the gateway.
     """
-    try:
-        state = OAuthState.objects.consume(
-            request.GET.get("state"),
-            purpose=OAuthState.Purpose.BOT_INSTALL,
-            browser=browser_key(request),
-        )
-    except InvalidState as exc:
-        logger.warning("Bot install callback refused: %s", exc)
-        return auth_error("invalid_state")
-    if "error" in request.GET:
-        denied = request.GET["error"] == "access_denied"
-        return auth_error("access_denied" if denied else "login_failed")
+    state = consume_callback_state(request, purpose=OAuthState.Purpose.BOT_INSTALL)
     guild_id = parse_snowflake(request.GET.get("guild_id"))
     if guild_id is None:
-        return auth_error("invalid_guild_id")
+        raise AuthorizationFailed("invalid_guild_id")
     requested = int(state.data.get("permissions", settings.DISCORD_BOT_PERMISSIONS))
     granted = None
     if "permissions" in request.GET:
         granted = parse_permissions(request.GET["permissions"])
         # Discord's consent screen can only take permissions away, never add any.
         if granted is None or granted & ~requested:
-            return auth_error("invalid_permissions")
+            raise AuthorizationFailed("invalid_permissions")
     guild_name = None
     if request.GET.get("code") and discord_configured():
         guild_id, guild_name = _confirm_guild(request, guild_id)
