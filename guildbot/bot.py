@@ -1,0 +1,144 @@
+"""The FightRise bot: keeps the servers table true from gateway events and serves /fightrise.
+
+The source of truth is Discord's gateway (docs: topics/gateway, Guild Create and Guild
+Delete). READY lists a shard's servers; GUILD_CREATE follows for each one; a GUILD_CREATE
+after that is a join; GUILD_DELETE without `unavailable` is a removal and with
+`unavailable: true` an outage, during which the server stays present.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Sequence
+
+import discord
+import yarl
+from asgiref.sync import sync_to_async
+from discord.ext import commands
+from discord.gateway import DiscordWebSocket
+from django.conf import settings
+
+from guildbot import store
+from guildbot.commands import FightRiseCommands
+
+logger = logging.getLogger(__name__)
+
+# Seconds to wait for the bot to close after SIGTERM before giving up on a clean goodbye.
+SHUTDOWN_TIMEOUT = 5.0
+
+
+def use_discord_at(base_url: str) -> None:
+    """Point discord.py's REST client at Discord, or at discordsim (DISCORD_BASE_URL)."""
+    discord.http.Route.BASE = f"{base_url}/api/v10"
+
+
+def snapshot(guild: discord.Guild) -> store.GuildSnapshot:
+    me = guild.me
+    return store.GuildSnapshot(
+        guild_id=guild.id,
+        name=guild.name or str(guild.id),
+        icon=guild.icon.key if guild.icon else "",
+        owner_id=guild.owner_id,
+        member_count=guild.member_count,
+        joined_at=me.joined_at if me is not None else None,
+    )
+
+
+class FightRiseBot(commands.AutoShardedBot):
+    def __init__(self, *, shard_count: int | None = None, shard_ids: Sequence[int] | None = None):
+        intents = discord.Intents.none()
+        intents.guilds = True  # no privileged intents
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=intents,
+            shard_count=shard_count,
+            shard_ids=list(shard_ids) if shard_ids is not None else None,
+            chunk_guilds_at_startup=False,
+            member_cache_flags=discord.MemberCacheFlags.none(),
+            max_messages=None,
+        )
+        # Shards whose startup burst is written; until then events are left to the batch.
+        self.ready_shards: set[int] = set()
+
+    async def setup_hook(self) -> None:
+        # With a fixed shard count discord.py connects to its default gateway instead of
+        # asking; ask GET /gateway/bot either way so that DISCORD_BASE_URL decides.
+        _, url, _ = await self.http.get_bot_gateway()
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+        self.tree.add_command(FightRiseCommands())
+        synced = await self.tree.sync()
+        logger.info("Synced %d application command(s)", len(synced))
+
+    def shard_guilds(self, shard_id: int) -> list[discord.Guild]:
+        return [guild for guild in self.guilds if guild.shard_id == shard_id]
+
+    async def on_shard_connect(self, shard_id: int) -> None:
+        # A new READY (not a resume) starts a new burst for this shard.
+        self.ready_shards.discard(shard_id)
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        guilds = self.shard_guilds(shard_id)
+        available = [snapshot(guild) for guild in guilds if not guild.unavailable]
+        outage = [guild.id for guild in guilds if guild.unavailable]
+        written, left = await sync_to_async(store.reconcile_shards)(
+            available, still_in=outage, shard_ids=[shard_id], shard_count=self.shard_count
+        )
+        self.ready_shards.add(shard_id)
+        logger.info(
+            "Shard %d ready: %d server(s) present, %d unavailable, %d left since last run",
+            shard_id,
+            written,
+            len(outage),
+            left,
+        )
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        if guild.shard_id in self.ready_shards:
+            await sync_to_async(store.record_present)([snapshot(guild)])
+            logger.info("Joined server %s (%s)", guild.id, guild.name)
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        if guild.shard_id in self.ready_shards:
+            await sync_to_async(store.record_present)([snapshot(guild)])
+            logger.info("Server %s is available again", guild.id)
+
+    async def on_guild_update(self, before: discord.Guild, after: discord.Guild) -> None:
+        await sync_to_async(store.record_present)([snapshot(after)])
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        await sync_to_async(store.record_left)([guild.id])
+        logger.info("Removed from server %s", guild.id)
+
+    async def on_guild_unavailable(self, guild: discord.Guild) -> None:
+        logger.info("Server %s is unavailable (an outage); it stays present", guild.id)
+
+
+async def run(token: str, *, shard_count: int | None, shard_ids: Sequence[int] | None) -> None:
+    """Run the bot until it fails or SIGTERM/SIGINT arrives, then close within seconds."""
+    use_discord_at(settings.DISCORD_BASE_URL)
+    bot = FightRiseBot(shard_count=shard_count, shard_ids=shard_ids)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    async with bot:
+        running = asyncio.create_task(bot.start(token))
+        stopping = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if stopping in done:
+            logger.info("Stopping on signal")
+            try:
+                await asyncio.wait_for(bot.close(), SHUTDOWN_TIMEOUT)
+            except TimeoutError:
+                logger.warning("The bot did not close within %ss", SHUTDOWN_TIMEOUT)
+            running.cancel()
+        else:
+            stopping.cancel()
+        try:
+            await running
+        except asyncio.CancelledError:
+            pass
+    logger.info("Bot stopped")

@@ -1,0 +1,161 @@
+"""The bot's database writes, in batches: plain sync functions the bot calls off its event loop."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connections, transaction
+from django.utils import timezone
+
+from fightrise.snowflake import shard_of
+from guildbot.models import Guild, GuildConfig
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+REFRESHED_FIELDS = [
+    "name",
+    "icon",
+    "owner_id",
+    "member_count",
+    "joined_at",
+    "present",
+    "left_at",
+    "updated_at",
+]
+
+
+@dataclass(frozen=True)
+class GuildSnapshot:
+    """What the gateway told us about a server, independent of discord.py's objects."""
+
+    guild_id: int
+    name: str
+    icon: str = ""
+    owner_id: int | None = None
+    member_count: int | None = None
+    joined_at: datetime | None = None
+
+    def to_model(self) -> Guild:
+        return Guild(
+            guild_id=self.guild_id,
+            name=self.name[:100],
+            icon=self.icon or "",
+            owner_id=self.owner_id,
+            member_count=self.member_count,
+            joined_at=self.joined_at,
+            present=True,
+            left_at=None,
+        )
+
+
+def _drop_stale_connections() -> None:
+    # What Django does around each request, so that a long-running bot survives a database
+    # restart; a connection inside a transaction is never touched.
+    for connection in connections.all(initialized_only=True):
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()
+
+
+def database_work(function):
+    """Run like a request: drop a connection that broke or aged out before and after."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        _drop_stale_connections()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            _drop_stale_connections()
+
+    return wrapper
+
+
+@database_work
+def record_present(snapshots: Iterable[GuildSnapshot]) -> int:
+    """Create or refresh these servers as present (a join revives a server the bot left)."""
+    rows = [snapshot.to_model() for snapshot in snapshots]
+    for start in range(0, len(rows), BATCH_SIZE):
+        Guild.objects.bulk_create(
+            rows[start : start + BATCH_SIZE],
+            update_conflicts=True,
+            unique_fields=["guild_id"],
+            update_fields=REFRESHED_FIELDS,
+        )
+    return len(rows)
+
+
+@database_work
+def record_left(guild_ids: Iterable[int]) -> int:
+    """Mark servers the bot was removed from as left; their settings are kept."""
+    ids = list(guild_ids)
+    left = 0
+    for start in range(0, len(ids), BATCH_SIZE):
+        left += Guild.objects.filter(
+            guild_id__in=ids[start : start + BATCH_SIZE], present=True
+        ).update(present=False, left_at=timezone.now())
+    return left
+
+
+@database_work
+def reconcile_shards(
+    snapshots: list[GuildSnapshot],
+    *,
+    still_in: Iterable[int],
+    shard_ids: Iterable[int],
+    shard_count: int,
+) -> tuple[int, int]:
+    """After a shard's startup burst: write every server it sent, and mark as left the
+    servers of these shards that the database holds present but Discord did not list.
+
+    `still_in` are servers Discord listed as unavailable (an outage): they stay present.
+    Returns (servers written, servers marked left).
+    """
+    shards = set(shard_ids)
+    listed = {snapshot.guild_id for snapshot in snapshots} | set(still_in)
+    with transaction.atomic():
+        written = record_present.__wrapped__(snapshots)
+        present = Guild.objects.present().values_list("guild_id", flat=True).iterator()
+        gone = [
+            gid for gid in present if shard_of(gid, shard_count) in shards and gid not in listed
+        ]
+        left = record_left.__wrapped__(gone)
+    if left:
+        logger.info("Marked %d server(s) of shard(s) %s as left", left, sorted(shards))
+    return written, left
+
+
+@database_work
+def config_for(guild_id: int, *, name: str = "") -> GuildConfig:
+    """This server's settings, created with the defaults the first time they are needed."""
+    guild, _ = Guild.objects.get_or_create(
+        guild_id=guild_id, defaults={"name": name[:100] or str(guild_id)}
+    )
+    config, _ = GuildConfig.objects.get_or_create(guild=guild)
+    return config
+
+
+@database_work
+def set_channels(
+    guild_id: int,
+    *,
+    name: str = "",
+    announcement_channel_id: int | None,
+    match_channel_id: int | None,
+) -> GuildConfig:
+    """Set the channels given (None leaves one unchanged) and return the settings."""
+    config = config_for.__wrapped__(guild_id, name=name)
+    changed = []
+    if announcement_channel_id is not None:
+        config.announcement_channel_id = announcement_channel_id
+        changed.append("announcement_channel_id")
+    if match_channel_id is not None:
+        config.match_channel_id = match_channel_id
+        changed.append("match_channel_id")
+    if changed:
+        config.save(update_fields=[*changed, "updated_at"])
+    return config
