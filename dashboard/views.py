@@ -1,41 +1,70 @@
-"""The signed-in pages: profile and servers, refresh from Discord."""
+"""The signed-in pages: profile and servers, refresh from Discord, the bot's settings."""
 
 from __future__ import annotations
 
 import logging
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import discord_login_required
-from accounts.models import GrantRevoked, Session
-from fightrise import discord_api
+from dashboard import servers, snapshots
+from dashboard.forms import GuildConfigForm
+from fightrise.snowflake import parse_snowflake
+from guildbot import store
+from guildbot.models import Guild
 
 logger = logging.getLogger(__name__)
 
+PROBLEMS = {
+    "rate_limited": "Discord asked us to slow down, so your server list may be out of date.",
+    "discord_unavailable": "Discord is not answering, so your server list may be out of date.",
+}
 
-@require_GET
+
+@require_http_methods(["GET", "HEAD"])
 @discord_login_required
 def index(request: HttpRequest) -> HttpResponse:
-    row = request.session.row
-    return render(request, "dashboard/index.html", {"guilds": row.guilds if row else []})
+    server_list = snapshots.server_list(request)
+    entries = servers.entries(server_list.guilds)
+    context = {
+        "entries": entries,
+        "manageable_count": sum(entry.manageable for entry in entries),
+        "server_list": server_list,
+        "problem": PROBLEMS.get(server_list.problem or ""),
+    }
+    return render(request, "dashboard/index.html", context)
 
 
 @require_POST
 @discord_login_required
 def refresh(request: HttpRequest) -> HttpResponse:
-    key = request.session.session_key
-    try:
-        token = Session.objects.fresh_access_token(key)
-        guilds = discord_api.get_current_user_guilds(token)
-    except discord_api.DiscordUnauthorized as exc:
-        raise GrantRevoked("Discord refused the access token") from exc
-    except discord_api.DiscordError as exc:
-        messages.error(request, "Discord did not answer; showing your last known servers.")
-        logger.warning("Server list refresh failed: %s", exc)
+    problem = snapshots.refresh(request.session.session_key)
+    if problem:
+        messages.warning(request, PROBLEMS[problem])
     else:
-        Session.objects.store_guilds(key, guilds)
-        messages.success(request, "Server list refreshed.")
+        messages.success(request, "Your server list is up to date.")
     return redirect("dashboard:index")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@discord_login_required
+def guild_settings(request: HttpRequest, guild_id: str) -> HttpResponse:
+    """The bot's settings for a server this person may manage and the bot is in; else 404."""
+    snowflake = parse_snowflake(guild_id)
+    entry = servers.find(request.session.row.guilds, snowflake) if snowflake else None
+    if entry is None or not entry.manageable:
+        raise Http404("No such server")
+    guild = Guild.objects.present().filter(guild_id=snowflake).first()
+    if guild is None:
+        raise Http404("The bot is not in this server")
+    config = store.config_for(guild.guild_id, name=guild.name)
+    form = GuildConfigForm(request.POST or None, instance=config)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        logger.info("User %s changed the settings of server %s", request.user.discord_id, snowflake)
+        messages.success(request, f"Settings for {guild.name} saved.")
+        return redirect("dashboard:guild", guild_id=snowflake)
+    return render(request, "dashboard/guild.html", {"entry": entry, "guild": guild, "form": form})

@@ -252,6 +252,9 @@ if DISCORD_OAUTH_PROMPT not in ("", "consent", "none"):
 # Seconds before a call to Discord gives up (connect and read each).
 DISCORD_TIMEOUT = env_float("DISCORD_TIMEOUT", default=10.0, minimum=0.1)
 
+# Seconds before a person's server list is refreshed from Discord (in the background).
+GUILDS_MAX_AGE = env_int("GUILDS_MAX_AGE", default=300, minimum=10)
+
 # Tokens at rest: the first key encrypts, every key decrypts (rotation). By default one key
 # derived from SECRET_KEY, so that rotating SECRET_KEY also needs TOKEN_ENCRYPTION_KEYS set.
 TOKEN_ENCRYPTION_KEYS = env_list(

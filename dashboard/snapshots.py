@@ -1,0 +1,115 @@
+"""The person's server list: the snapshot taken at login, refreshed when old or marked stale.
+
+Never one Discord call per page view: a fresh snapshot is served as it is, an old one is
+served at once and refreshed in the background, and after a 429 or an outage nobody asks
+Discord again for this session until the pause is over.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.utils import timezone
+
+from accounts.models import GrantRevoked, Session
+from fightrise import discord_api
+
+logger = logging.getLogger(__name__)
+
+# After Discord failed without saying how long to wait, leave it alone this long.
+OUTAGE_BACKOFF = 30
+REFRESH_LOCK_SECONDS = 60
+_background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="guild-refresh")
+_pending: set[Future] = set()
+
+
+@dataclass(frozen=True)
+class ServerList:
+    guilds: list[dict[str, Any]]
+    fetched_at: datetime | None
+    # Why the list may be out of date: "rate_limited" or "discord_unavailable".
+    problem: str | None = None
+
+    @property
+    def age(self) -> timedelta | None:
+        return timezone.now() - self.fetched_at if self.fetched_at else None
+
+
+def _backoff_key(session_key: str) -> str:
+    return f"guilds:backoff:{session_key}"
+
+
+def _lock_key(session_key: str) -> str:
+    return f"guilds:refreshing:{session_key}"
+
+
+def refresh(session_key: str) -> str | None:
+    """Fetch the server list from Discord now and keep it; returns the problem, if any.
+
+    Raises GrantRevoked when Discord no longer honours the session's tokens.
+    """
+    if cache.get(_backoff_key(session_key)):
+        return "rate_limited"
+    if not cache.add(_lock_key(session_key), True, REFRESH_LOCK_SECONDS):
+        return None  # another request is refreshing this list right now
+    try:
+        token = Session.objects.fresh_access_token(session_key)
+        guilds = discord_api.get_current_user_guilds(token)
+    except discord_api.DiscordUnauthorized as exc:
+        raise GrantRevoked("Discord refused the access token") from exc
+    except discord_api.DiscordRateLimited as exc:
+        cache.set(_backoff_key(session_key), True, max(1, int(exc.retry_after + 0.999)))
+        return exc.error_code
+    except discord_api.DiscordError as exc:
+        cache.set(_backoff_key(session_key), True, OUTAGE_BACKOFF)
+        logger.warning("Server list refresh failed: %s", exc)
+        return exc.error_code
+    finally:
+        cache.delete(_lock_key(session_key))
+    Session.objects.store_guilds(session_key, guilds)
+    return None
+
+
+def _refresh_in_background(session_key: str) -> None:
+    try:
+        refresh(session_key)
+    except GrantRevoked:
+        # The person's next page view ends the session politely (no tokens, list stale).
+        Session.objects.filter(pk=session_key).update(
+            access_token="", refresh_token="", guilds_stale=True
+        )
+    except Exception:
+        logger.exception("Background server list refresh failed")
+    finally:
+        connection.close()
+
+
+def wait_for_background(timeout: float = 10) -> None:
+    """Let background refreshes finish (tests and graceful shutdown)."""
+    for future in list(_pending):
+        future.result(timeout=timeout)
+
+
+def server_list(request) -> ServerList:
+    """The servers to show now. A stale snapshot (the bot was just added) is refreshed before
+    answering; an old one is served and refreshed in the background."""
+    row = request.session.row
+    key = request.session.session_key
+    if row.guilds_stale or row.guilds_fetched_at is None:
+        problem = refresh(key)
+        if problem is None:
+            row.refresh_from_db(fields=["guilds", "guilds_fetched_at", "guilds_stale"])
+        return ServerList(row.guilds, row.guilds_fetched_at, problem)
+    age = timezone.now() - row.guilds_fetched_at
+    if age > timedelta(seconds=settings.GUILDS_MAX_AGE) and not cache.get(_backoff_key(key)):
+        future = _background.submit(_refresh_in_background, key)
+        _pending.add(future)
+        future.add_done_callback(_pending.discard)
+    return ServerList(row.guilds, row.guilds_fetched_at)

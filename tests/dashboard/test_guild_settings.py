@@ -1,0 +1,121 @@
+"""/dashboard/guilds/<id>/: the bot's settings, only for those who may manage, only where it is."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from guildbot.models import Guild, GuildConfig
+from tests import discord_payloads as p
+
+pytestmark = pytest.mark.django_db
+
+OWNER, ADMIN, MANAGER, MEMBER = (g["id"] for g in p.GUILDS)
+STRANGER = "1100000000000000099"
+
+
+@pytest.fixture
+def bot_everywhere():
+    for guild in p.GUILDS:
+        Guild.objects.create(guild_id=int(guild["id"]), name=guild["name"], member_count=12)
+    Guild.objects.create(guild_id=int(STRANGER), name="Someone else's")
+
+
+def url(guild_id: str) -> str:
+    return f"/dashboard/guilds/{guild_id}/"
+
+
+@pytest.mark.parametrize("guild_id", [OWNER, ADMIN, MANAGER])
+def test_owners_admins_and_managers_see_the_settings(client, sign_in, bot_everywhere, guild_id):
+    sign_in(client)
+    response = client.get(url(guild_id))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Save settings" in body and 'name="timezone"' in body
+    assert GuildConfig.objects.filter(guild_id=int(guild_id)).exists()
+
+
+@pytest.mark.parametrize("guild_id", [MEMBER, STRANGER, "abc", "123", str(2**64), "0" * 18])
+def test_everyone_else_gets_a_404(client, sign_in, bot_everywhere, guild_id):
+    sign_in(client)
+    assert client.get(url(guild_id)).status_code == 404
+    assert client.post(url(guild_id), {"prefix": "?"}).status_code == 404
+
+
+def test_a_server_without_the_bot_is_a_404(client, sign_in):
+    sign_in(client)
+    Guild.objects.create(guild_id=int(ADMIN), name="Pixel Arena", present=False)
+    assert client.get(url(OWNER)).status_code == 404
+    assert client.get(url(ADMIN)).status_code == 404
+
+
+def test_it_requires_a_signed_in_person(client, bot_everywhere):
+    assert client.get(url(OWNER))["Location"] == f"/auth/login/?next=/dashboard/guilds/{OWNER}/"
+
+
+def valid(**changes) -> dict:
+    return {
+        "announcement_channel_id": "1100000000000000001",
+        "match_channel_id": "",
+        "prefix": "?",
+        "locale": "de",
+        "timezone": "Europe/Berlin",
+        **changes,
+    }
+
+
+def test_a_manager_saves_the_settings_and_sees_a_confirmation(client, sign_in, bot_everywhere):
+    sign_in(client)
+    response = client.post(url(MANAGER), valid())
+    assert response.status_code == 302 and response["Location"] == url(MANAGER)
+    config = GuildConfig.objects.get(guild_id=int(MANAGER))
+    assert (
+        config.announcement_channel_id,
+        config.match_channel_id,
+        config.prefix,
+        config.locale,
+        config.timezone,
+    ) == (1100000000000000001, None, "?", "de", "Europe/Berlin")
+    assert "Settings for Tekken Tuesdays saved." in client.get(url(MANAGER)).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"announcement_channel_id": "12345"}, "announcement_channel_id", "17 to 20 digits"),
+        ({"match_channel_id": "general"}, "match_channel_id", "17 to 20 digits"),
+        ({"timezone": "Mars/Olympus"}, "timezone", "Select a valid choice"),
+        ({"timezone": "../../etc/passwd"}, "timezone", "Select a valid choice"),
+        ({"prefix": "a b"}, "prefix", "without spaces"),
+        ({"prefix": ""}, "prefix", "required"),
+        ({"prefix": "123456789"}, "prefix", "at most 8"),
+        ({"locale": "xx"}, "locale", "Select a valid choice"),
+    ],
+)
+def test_bad_values_are_explained_and_nothing_is_saved(
+    client, sign_in, bot_everywhere, changes, field, message
+):
+    sign_in(client)
+    client.get(url(OWNER))
+    response = client.post(url(OWNER), valid(**changes))
+    assert response.status_code == 200
+    assert message in str(response.context["form"].errors[field])
+    config = GuildConfig.objects.get(guild_id=int(OWNER))
+    assert (config.prefix, config.timezone) == ("!", "UTC")
+
+
+def test_the_form_needs_the_csrf_token(sign_in, bot_everywhere):
+    browser = Client(enforce_csrf_checks=True)
+    sign_in(browser)
+    assert browser.post(url(OWNER), valid()).status_code == 403
+    token = browser.get(url(OWNER)).context["csrf_token"]
+    assert (
+        browser.post(url(OWNER), {**valid(), "csrfmiddlewaretoken": str(token)}).status_code == 302
+    )
+
+
+def test_non_ascii_and_huge_input_is_handled(client, sign_in, bot_everywhere):
+    sign_in(client)
+    response = client.post(url(OWNER), valid(prefix="é" * 4000, announcement_channel_id="١" * 18))
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"prefix", "announcement_channel_id"}
