@@ -5,23 +5,28 @@ from __future__ import annotations
 from django import forms
 
 from fightrise.snowflake import parse_snowflake
-from guildbot.models import GuildConfig, timezone_names
+from guildbot.models import Guild, GuildConfig, timezone_names
+
+NO_CHANNEL = ("", "Not set")
 
 
-class ChannelIdField(forms.Field):
-    """A channel id as Discord's "Copy Channel ID" gives it; empty for none."""
+class ChannelField(forms.Field):
+    """A channel of the server: picked from the bot's list of its text channels, or, when the
+    bot has not reported any, pasted as an id (Discord's "Copy Channel ID")."""
 
-    widget = forms.TextInput(
-        attrs={
-            "inputmode": "numeric",
-            "autocomplete": "off",
-            "pattern": "[0-9]{17,20}",
-            "maxlength": "20",
-        }
-    )
-
-    def __init__(self, **kwargs):
+    def __init__(self, *, channels: list[dict[str, str]], current: int | None, **kwargs):
         super().__init__(required=False, **kwargs)
+        self.known = {int(channel["id"]): channel["name"] for channel in channels}
+        if self.known:
+            choices = [(str(channel_id), f"#{name}") for channel_id, name in self.known.items()]
+            if current and current not in self.known:
+                choices.append((str(current), f"A channel FightRise cannot see ({current})"))
+                self.known[current] = ""
+            self.widget = forms.Select(choices=[NO_CHANNEL, *choices])
+        else:
+            self.widget = forms.TextInput(
+                attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": "20"}
+            )
 
     def to_python(self, value):
         value = str(value or "").strip()
@@ -32,16 +37,12 @@ class ChannelIdField(forms.Field):
             raise forms.ValidationError(
                 "Paste a channel id: 17 to 20 digits, from Copy Channel ID."
             )
+        if self.known and channel_id not in self.known:
+            raise forms.ValidationError("Pick one of this server's text channels.")
         return channel_id
 
 
 class GuildConfigForm(forms.ModelForm):
-    announcement_channel_id = ChannelIdField(
-        label="Announcements channel", help_text="Where FightRise announces tournaments."
-    )
-    match_channel_id = ChannelIdField(
-        label="Matches channel", help_text="Where FightRise calls matches."
-    )
     timezone = forms.ChoiceField(label="Time zone", choices=())
 
     class Meta:
@@ -50,8 +51,21 @@ class GuildConfigForm(forms.ModelForm):
         labels = {"prefix": "Command prefix", "locale": "Language"}
         help_texts = {"prefix": "For text commands, up to 8 characters."}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, guild: Guild, **kwargs):
         super().__init__(*args, **kwargs)
+        channels = guild.channels or []
+        self.fields["announcement_channel_id"] = ChannelField(
+            channels=channels,
+            current=self.instance.announcement_channel_id,
+            label="Announcements channel",
+            help_text="Where FightRise announces tournaments.",
+        )
+        self.fields["match_channel_id"] = ChannelField(
+            channels=channels,
+            current=self.instance.match_channel_id,
+            label="Matches channel",
+            help_text="Where FightRise calls matches.",
+        )
         self.fields["timezone"].choices = [
             (name, name) for name in sorted(timezone_names() | {"UTC"})
         ]

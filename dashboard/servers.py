@@ -34,7 +34,7 @@ class Entry:
         if not icon:
             return None
         extension = "gif" if icon.startswith("a_") else "png"
-        return discord_api.cdn_url(f"/icons/{self.id}/{icon}.{extension}?size=96")
+        return discord_api.cdn_url(f"/icons/{self.id}/{icon}.{extension}?size=128")
 
     @property
     def initials(self) -> str:

@@ -61,7 +61,7 @@ def guild_settings(request: HttpRequest, guild_id: str) -> HttpResponse:
     if guild is None:
         raise Http404("The bot is not in this server")
     config = store.config_for(guild.guild_id, name=guild.name)
-    form = GuildConfigForm(request.POST or None, instance=config)
+    form = GuildConfigForm(request.POST or None, instance=config, guild=guild)
     if request.method == "POST" and form.is_valid():
         form.save()
         logger.info("User %s changed the settings of server %s", request.user.discord_id, snowflake)

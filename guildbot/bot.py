@@ -43,6 +43,7 @@ def snapshot(guild: discord.Guild) -> store.GuildSnapshot:
         owner_id=guild.owner_id,
         member_count=guild.member_count,
         joined_at=me.joined_at if me is not None else None,
+        channels=tuple((channel.id, channel.name) for channel in guild.text_channels),
     )
 
 
@@ -107,6 +108,20 @@ class FightRiseBot(commands.AutoShardedBot):
 
     async def on_guild_update(self, before: discord.Guild, after: discord.Guild) -> None:
         await sync_to_async(store.record_present)([snapshot(after)])
+
+    async def _channels_changed(self, channel: discord.abc.GuildChannel) -> None:
+        if channel.guild.shard_id in self.ready_shards and isinstance(channel, discord.TextChannel):
+            await sync_to_async(store.record_present)([snapshot(channel.guild)])
+
+    async def on_guild_channel_create(self, channel: discord.abc.GuildChannel) -> None:
+        await self._channels_changed(channel)
+
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        await self._channels_changed(channel)
+
+    async def on_guild_channel_update(self, before, after: discord.abc.GuildChannel) -> None:
+        if before.name != after.name or before.position != after.position:
+            await self._channels_changed(after)
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         await sync_to_async(store.record_left)([guild.id])

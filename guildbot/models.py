@@ -65,6 +65,8 @@ class Guild(models.Model):
     owner_id = models.PositiveBigIntegerField(null=True, blank=True)
     member_count = models.PositiveIntegerField(null=True, blank=True)
     joined_at = models.DateTimeField(null=True, blank=True)
+    # The text and announcement channels, in Discord's order: [{"id": "...", "name": "..."}].
+    channels = models.JSONField(default=list, blank=True)
     present = models.BooleanField(default=True, db_index=True)
     left_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -23,6 +23,7 @@ REFRESHED_FIELDS = [
     "owner_id",
     "member_count",
     "joined_at",
+    "channels",
     "present",
     "left_at",
     "updated_at",
@@ -39,6 +40,8 @@ class GuildSnapshot:
     owner_id: int | None = None
     member_count: int | None = None
     joined_at: datetime | None = None
+    # (id, name) of each text channel, in Discord's order.
+    channels: tuple[tuple[int, str], ...] = ()
 
     def to_model(self) -> Guild:
         return Guild(
@@ -48,6 +51,7 @@ class GuildSnapshot:
             owner_id=self.owner_id,
             member_count=self.member_count,
             joined_at=self.joined_at,
+            channels=[{"id": str(channel_id), "name": name} for channel_id, name in self.channels],
             present=True,
             left_at=None,
         )

@@ -119,3 +119,40 @@ def test_non_ascii_and_huge_input_is_handled(client, sign_in, bot_everywhere):
     response = client.post(url(OWNER), valid(prefix="é" * 4000, announcement_channel_id="١" * 18))
     assert response.status_code == 200
     assert set(response.context["form"].errors) == {"prefix", "announcement_channel_id"}
+
+
+CHANNELS = [
+    {"id": "1100000000000000001", "name": "announcements"},
+    {"id": "1100000000000000002", "name": "matches"},
+]
+
+
+def test_with_known_channels_the_form_offers_them_by_name(client, sign_in, bot_everywhere):
+    sign_in(client)
+    Guild.objects.filter(guild_id=int(OWNER)).update(channels=CHANNELS)
+    body = client.get(url(OWNER)).content.decode()
+    assert '<option value="1100000000000000001">#announcements</option>' in body
+    assert '<option value="" selected>Not set</option>' in body
+    response = client.post(url(OWNER), valid(announcement_channel_id="1100000000000000002"))
+    assert response.status_code == 302
+    assert (
+        GuildConfig.objects.get(guild_id=int(OWNER)).announcement_channel_id == 1100000000000000002
+    )
+
+
+def test_a_channel_of_another_server_is_refused(client, sign_in, bot_everywhere):
+    sign_in(client)
+    Guild.objects.filter(guild_id=int(OWNER)).update(channels=CHANNELS)
+    response = client.post(url(OWNER), valid(announcement_channel_id="1100000000000000099"))
+    assert "Pick one of this server" in str(
+        response.context["form"].errors["announcement_channel_id"]
+    )
+
+
+def test_a_chosen_channel_the_bot_no_longer_sees_is_kept_and_named(client, sign_in, bot_everywhere):
+    sign_in(client)
+    Guild.objects.filter(guild_id=int(OWNER)).update(channels=CHANNELS)
+    GuildConfig.objects.create(guild_id=int(OWNER), match_channel_id=1100000000000000077)
+    body = client.get(url(OWNER)).content.decode()
+    assert "A channel FightRise cannot see (1100000000000000077)" in body
+    assert client.post(url(OWNER), valid(match_channel_id="1100000000000000077")).status_code == 302

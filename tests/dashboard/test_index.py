@@ -152,7 +152,7 @@ def test_a_server_without_an_icon_shows_its_initials(client, sign_in):
     )
     body = page(client)
     assert '<span class="server-icon server-initials" aria-hidden="true">FNF</span>' in body
-    assert "https://cdn.discordapp.com/icons/900000000000000002/abc.png?size=96" in body
+    assert "https://cdn.discordapp.com/icons/900000000000000002/abc.png?size=128" in body
 
 
 def test_junk_in_the_snapshot_is_skipped_not_a_500(client, sign_in):

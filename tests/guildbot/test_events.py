@@ -28,6 +28,10 @@ def fake_guild(
         owner_id=80351110224678912,
         member_count=members,
         me=SimpleNamespace(joined_at=JOINED),
+        text_channels=[
+            SimpleNamespace(id=guild_id + 1, name="general"),
+            SimpleNamespace(id=guild_id + 2, name="matches"),
+        ],
         shard_id=shard_of(guild_id, SHARD_COUNT),
         unavailable=unavailable,
     )
@@ -161,3 +165,17 @@ def test_a_new_ready_starts_a_new_burst(bot):
     shard_ready(bot, 0, [])
     async_to_sync(bot.on_shard_connect)(0)
     assert 0 not in bot.ready_shards
+
+
+def test_a_new_text_channel_is_recorded(bot):
+    import discord
+
+    (gid,) = ids_on_shard(0, 1)
+    shard_ready(bot, 0, [fake_guild(gid)])
+    guild = fake_guild(gid)
+    guild.text_channels.append(SimpleNamespace(id=gid + 3, name="brackets"))
+    channel = discord.TextChannel.__new__(discord.TextChannel)
+    channel.guild = guild
+    async_to_sync(bot.on_guild_channel_create)(channel)
+    assert Guild.objects.get(guild_id=gid).channels[-1] == {"id": str(gid + 3), "name": "brackets"}
+
