@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
+
+from django.urls import reverse
 
 from fightrise import discord_api
 from fightrise.permissions import has_permission
@@ -23,12 +27,29 @@ def may_manage(guild: dict[str, Any]) -> bool:
 
 @dataclass(frozen=True)
 class Entry:
+    """One server as the page shows it; everything the template needs, computed once."""
+
     guild: dict[str, Any]
     id: int
+    name: str
     manageable: bool
     bot_present: bool = False
+    # Where the row's button goes: the settings page, or the bot invite for this server.
+    action_url: str = ""
 
-    @property
+    @classmethod
+    def from_snapshot(cls, guild: dict[str, Any]) -> Entry | None:
+        guild_id = parse_snowflake(str(guild.get("id", "")))
+        if guild_id is None:
+            return None
+        name = str(guild.get("name", ""))
+        return cls(guild=guild, id=guild_id, name=name, manageable=may_manage(guild))
+
+    @cached_property
+    def search_name(self) -> str:
+        return self.name.casefold()
+
+    @cached_property
     def icon_url(self) -> str | None:
         icon = self.guild.get("icon")
         if not icon:
@@ -36,36 +57,62 @@ class Entry:
         extension = "gif" if icon.startswith("a_") else "png"
         return discord_api.cdn_url(f"/icons/{self.id}/{icon}.{extension}?size=128")
 
-    @property
+    @cached_property
     def initials(self) -> str:
         """What Discord shows for a server without an icon: the first letters of its words."""
-        words = str(self.guild.get("name", "")).split()
-        return "".join(word[0] for word in words)[:3] or "?"
+        return "".join(word[0] for word in self.name.split())[:3] or "?"
 
 
-def _entry(guild: dict[str, Any]) -> Entry | None:
-    guild_id = parse_snowflake(str(guild.get("id", "")))
-    if guild_id is None:
-        return None
-    return Entry(guild=guild, id=guild_id, manageable=may_manage(guild))
+@dataclass(frozen=True)
+class Servers:
+    """A person's servers with the bot's presence. The rows themselves are built only when
+    the page's cached fragment for this exact list and presence is missing."""
+
+    guilds: list[dict[str, Any]]
+    manageable_ids: frozenset[int]
+    present_ids: frozenset[int]
+
+    @classmethod
+    def load(cls, guilds: list[dict[str, Any]]) -> Servers:
+        """Who may manage what, and where the bot is (one query)."""
+        manageable = frozenset(
+            entry.id
+            for entry in map(Entry.from_snapshot, guilds)
+            if entry is not None and entry.manageable
+        )
+        return cls(guilds, manageable, frozenset(Guild.objects.present_ids(manageable)))
+
+    @property
+    def presence_version(self) -> str:
+        """Changes whenever the bot joins or leaves one of these servers."""
+        joined = ",".join(map(str, sorted(self.present_ids)))
+        return hashlib.sha256(joined.encode()).hexdigest()[:16]
+
+    def entries(self) -> list[Entry]:
+        """Servers the person can manage first, then by name."""
+        install_prefix = f"{reverse('botinstall:install')}?guild_id="
+        rows = []
+        for entry in map(Entry.from_snapshot, self.guilds):
+            if entry is None:
+                continue
+            present = entry.id in self.present_ids
+            url = (
+                reverse("dashboard:guild", args=[entry.id])
+                if present
+                else f"{install_prefix}{entry.id}"
+            )
+            rows.append(replace(entry, bot_present=present, action_url=url))
+        rows.sort(key=lambda entry: (not entry.manageable, entry.search_name))
+        return rows
 
 
 def entries(guilds: list[dict[str, Any]]) -> list[Entry]:
-    """Servers the person can manage first, then by name; bot presence in one query."""
-    listed = [entry for entry in map(_entry, guilds) if entry is not None]
-    present = Guild.objects.present_ids([entry.id for entry in listed if entry.manageable])
-    result = [
-        Entry(entry.guild, entry.id, entry.manageable, entry.id in present) for entry in listed
-    ]
-    result.sort(
-        key=lambda entry: (not entry.manageable, str(entry.guild.get("name", "")).casefold())
-    )
-    return result
+    return Servers.load(guilds).entries()
 
 
 def find(guilds: list[dict[str, Any]], guild_id: int) -> Entry | None:
     for guild in guilds:
-        entry = _entry(guild)
+        entry = Entry.from_snapshot(guild)
         if entry is not None and entry.id == guild_id:
             return entry
     return None

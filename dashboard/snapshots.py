@@ -38,6 +38,11 @@ class ServerList:
     problem: str | None = None
 
     @property
+    def version(self) -> str:
+        """Changes with every new snapshot."""
+        return self.fetched_at.isoformat() if self.fetched_at else "none"
+
+    @property
     def age(self) -> timedelta | None:
         return timezone.now() - self.fetched_at if self.fetched_at else None
 

@@ -28,10 +28,12 @@ PROBLEMS = {
 @discord_login_required
 def index(request: HttpRequest) -> HttpResponse:
     server_list = snapshots.server_list(request)
-    entries = servers.entries(server_list.guilds)
+    listed = servers.Servers.load(server_list.guilds)
+    # The rows are cached per list and presence: rendering 200 of them is most of the page.
+    fragment = [request.session.session_key, server_list.version, listed.presence_version]
     context = {
-        "entries": entries,
-        "manageable_count": sum(entry.manageable for entry in entries),
+        "servers": listed,
+        "fragment": ":".join(fragment),
         "server_list": server_list,
         "problem": PROBLEMS.get(server_list.problem or ""),
     }

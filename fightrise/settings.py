@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import os
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -150,8 +152,11 @@ _db = DATABASES["default"]
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     if _db["NAME"] != ":memory:":
         _db["NAME"] = str(BASE_DIR / _db["NAME"])  # a relative path means the project folder
-        # The test database is a file too, so that threads and processes share it as in production.
-        _db["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
+        # The test database is a file too, so that threads and processes share it as in
+        # production; one per test run, so that two runs never share it.
+        _db["TEST"] = {
+            "NAME": str(Path(tempfile.gettempdir()) / f"fightrise-test-{os.getpid()}.sqlite3")
+        }
     # Several gunicorn workers and threads write at once (sessions, OAuth states). WAL lets
     # readers run beside the writer; IMMEDIATE takes the write lock at BEGIN, so a transaction
     # never fails to upgrade a read lock ("database is locked"); the timeout makes writers queue.

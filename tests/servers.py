@@ -13,12 +13,24 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 from django.db import connection
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running gunicorn: its URL (also what str() gives) and its master process."""
+
+    url: str
+    process: subprocess.Popen
+
+    def __str__(self) -> str:
+        return self.url
 
 
 def free_port() -> int:
@@ -69,11 +81,13 @@ def gunicorn(
         "DATABASE_URL": database_url(),
         "HOST": "127.0.0.1",
         "PORT": str(port),
-        "WEB_CONCURRENCY": str(workers),
-        "GUNICORN_THREADS": str(threads),
         "LOG_LEVEL": "INFO",
         **(env or {}),
     }
+    if workers is not None:
+        environment["WEB_CONCURRENCY"] = str(workers)
+    if threads is not None:
+        environment["GUNICORN_THREADS"] = str(threads)
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "fightrise.wsgi", "--config", "gunicorn.conf.py"],
         cwd=BASE_DIR,
@@ -84,7 +98,7 @@ def gunicorn(
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(f"{url}/healthz", process=process)
-        yield url
+        yield Server(url=url, process=process)
     except Exception:
         log.flush()
         sys.stderr.write(Path(log.name).read_text())

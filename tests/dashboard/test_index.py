@@ -291,3 +291,37 @@ def test_the_has_permission_filter(value, flag, expected):
         "{% load permissions %}{% if value|has_permission:" + flag + " %}yes{% else %}no{% endif %}"
     )
     assert template.render(Context({"value": value})) == expected
+
+
+def test_the_cached_rows_follow_the_bot_joining_and_leaving(client, sign_in):
+    sign_in(client)
+    assert "Add to server" in row_of(page(client), "Pixel Arena")
+    joined = Guild.objects.create(guild_id=int(ADMIN), name="Pixel Arena")
+    assert "Manage</a>" in row_of(page(client), "Pixel Arena")
+    joined.present = False
+    joined.save()
+    assert "Add to server" in row_of(page(client), "Pixel Arena")
+
+
+def test_the_cached_rows_follow_a_new_snapshot(client, sign_in, fake_discord):
+    key = sign_in(client)
+    assert "Tekken Tuesdays" in page(client)
+    renamed = p.payload(p.GUILDS)
+    renamed[2]["name"] = "Tekken Thursdays"
+    fake_discord.guilds(json=renamed)
+    client.post("/dashboard/refresh/")
+    body = page(client)
+    assert "Tekken Thursdays" in body and "Tekken Tuesdays" not in body
+    assert Session.objects.get(pk=key).guilds[2]["name"] == "Tekken Thursdays"
+
+
+def test_two_people_never_see_each_others_rows(sign_in, make_user):
+    first, second = Client(), Client()
+    sign_in(first)
+    sign_in(
+        second,
+        user=make_user(discord_id=90000000000000001),
+        guilds=[guild("900000000000000001", "Only Mine")],
+    )
+    assert servers_in_order(page(first)) != servers_in_order(page(second))
+    assert servers_in_order(page(second)) == ["Only Mine"]
