@@ -1,29 +1,89 @@
-"""`make run`: migrate and serve the site on http://127.0.0.1:8000 for development."""
+"""`make run`: migrate, then serve the site on http://127.0.0.1:8000 with what it needs.
+
+Without DISCORD_CLIENT_ID (in the environment or .env) it also starts discordsim, the local
+Discord stand-in, on 127.0.0.1:8001, and the bot against it: a working site with sample
+people and servers, no network needed. With credentials it talks to the real Discord, and
+runs the bot too when DISCORD_BOT_TOKEN is set. Ctrl-C stops every process.
+"""
 
 from __future__ import annotations
 
 import os
+import shlex
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import environ
+from honcho.manager import Manager
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-ADDRESS = "127.0.0.1:8000"
+SITE = "127.0.0.1:8000"
+SIM_HOST, SIM_PORT = "127.0.0.1", 8001
+
+
+def load_dotenv() -> None:
+    """Read .env as the settings do: it fills in what the environment leaves unset."""
+    path = os.environ.get("ENV_FILE", str(BASE_DIR / ".env"))
+    if path and Path(path).is_file():
+        environ.Env.read_env(path)
+
+
+def wait_for_port(host: str, port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            sock.settimeout(0.5)
+            if sock.connect_ex((host, port)) == 0:
+                return
+        time.sleep(0.1)
+    raise SystemExit(f"Nothing answered on {host}:{port} within {timeout:.0f}s")
 
 
 def main() -> int:
+    python = shlex.quote(sys.executable)
+    manage = f"{python} {shlex.quote(str(BASE_DIR / 'manage.py'))}"
+    load_dotenv()
     env = dict(os.environ)
     env.setdefault("DEBUG", "true")
-    manage = [sys.executable, str(BASE_DIR / "manage.py")]
-    migrated = subprocess.run([*manage, "migrate", "--noinput"], env=env, check=False)
-    if migrated.returncode:
-        return migrated.returncode
-    print(f"\n  FightRise web is starting: open http://{ADDRESS}/  (Ctrl-C stops it)\n", flush=True)
-    try:
-        return subprocess.run([*manage, "runserver", ADDRESS], env=env, check=False).returncode
-    except KeyboardInterrupt:
-        return 0
+    use_sim = not env.get("DISCORD_CLIENT_ID")
+    processes: dict[str, str] = {}
+    if use_sim:
+        from discordsim import sample
+
+        sim = f"http://{SIM_HOST}:{SIM_PORT}"
+        env |= {
+            "DISCORD_BASE_URL": sim,
+            "DISCORD_CDN_URL": sim,
+            "DISCORD_CLIENT_ID": sample.CLIENT_ID,
+            "DISCORD_CLIENT_SECRET": sample.CLIENT_SECRET,
+            "DISCORD_BOT_TOKEN": sample.BOT_TOKEN,
+        }
+        wait = f"{python} -m fightrise.dev wait {SIM_HOST} {SIM_PORT} &&"
+        processes["discord"] = f"{python} -m discordsim --host {SIM_HOST} --port {SIM_PORT}"
+        processes["web"] = f"{wait} {manage} runserver {SITE}"
+        processes["bot"] = f"{wait} {manage} runbot"
+    else:
+        processes["web"] = f"{manage} runserver {SITE}"
+        if env.get("DISCORD_BOT_TOKEN"):
+            processes["bot"] = f"{manage} runbot"
+
+    migrate = [sys.executable, str(BASE_DIR / "manage.py"), "migrate", "--noinput"]
+    if subprocess.run(migrate, env=env, check=False).returncode:
+        return 1
+    where = "discordsim on 127.0.0.1:8001 (sample accounts)" if use_sim else "Discord"
+    print(f"\n  FightRise web: open http://{SITE}/  (signing in with {where}; Ctrl-C stops)\n")
+    manager = Manager()
+    for name, command in processes.items():
+        manager.add_process(name, command, env=env, cwd=str(BASE_DIR))
+    manager.loop()
+    return manager.returncode or 0
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["wait"]:
+        wait_for_port(sys.argv[2], int(sys.argv[3]))
+        sys.exit(0)
     sys.exit(main())

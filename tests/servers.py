@@ -33,6 +33,11 @@ class Server:
         return self.url
 
 
+def subprocess_environ() -> dict[str, str]:
+    """The test run's environment for a server process, without what only the tests need."""
+    return {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -77,7 +82,7 @@ def gunicorn(
     port = port or free_port()
     log = tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
     environment = {
-        **os.environ,
+        **subprocess_environ(),
         "DATABASE_URL": database_url(),
         "HOST": "127.0.0.1",
         "PORT": str(port),

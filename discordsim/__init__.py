@@ -1,0 +1,1 @@
+"""discordsim: a local, faithful stand-in for the part of Discord FightRise talks to."""

@@ -1,0 +1,321 @@
+"""The control API under /_sim/: load scenarios, inject latency and faults, drive the gateway."""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import Any
+
+from aiohttp import web
+
+from discordsim import interactions, permissions, sample, snowflake
+from discordsim.common import HUB, STATE, json_response, read_json
+from discordsim.state import HASH_RE, ScenarioError
+
+FAULT_STATUSES = {429} | set(range(500, 600))
+GUILD_FIELDS = {
+    "name",
+    "icon",
+    "banner",
+    "description",
+    "owner_id",
+    "features",
+    "member_count",
+    "preferred_locale",
+    "channels",
+}
+
+
+def problem(status: int, message: str) -> web.Response:
+    return json_response({"error": message}, status)
+
+
+def matches(pattern: str, path: str) -> bool:
+    """A path pattern: "*" for all, an exact path, or a glob such as /api/v10/users/*."""
+    return pattern == "*" or pattern == path or fnmatch.fnmatchcase(path, pattern)
+
+
+async def _object(request: web.Request) -> dict[str, Any] | None:
+    body = await read_json(request)
+    return body if isinstance(body, dict) else None
+
+
+async def load_scenario(request: web.Request) -> web.Response:
+    body = await read_json(request)
+    try:
+        request.app[STATE].load(body)
+    except ScenarioError as error:
+        return problem(400, str(error))
+    request.app[HUB].close_all()
+    return json_response({"ok": True})
+
+
+async def get_scenario(request: web.Request) -> web.Response:
+    return json_response(request.app[STATE].to_scenario())
+
+
+async def reset(request: web.Request) -> web.Response:
+    request.app[STATE].load(sample.sample_scenario())
+    request.app[HUB].close_all()
+    return json_response({"ok": True})
+
+
+async def set_latency(request: web.Request) -> web.Response:
+    body = await _object(request)
+    if (
+        body is None
+        or not isinstance(body.get("path"), str)
+        or not isinstance(body.get("ms"), int | float)
+    ):
+        return problem(400, 'send {"path": "/api/v10/..." or "*", "ms": 100, "method"?: "GET"}')
+    state = request.app[STATE]
+    method = body.get("method")
+    state.latency = [
+        rule for rule in state.latency if (rule["path"], rule["method"]) != (body["path"], method)
+    ]
+    if body["ms"] > 0:
+        state.latency.append({"path": body["path"], "method": method, "ms": body["ms"]})
+    return json_response({"latency": state.latency})
+
+
+async def get_latency(request: web.Request) -> web.Response:
+    return json_response({"latency": request.app[STATE].latency})
+
+
+async def add_fault(request: web.Request) -> web.Response:
+    body = await _object(request)
+    if body is None or not isinstance(body.get("path"), str):
+        return problem(400, 'send {"path", "count", "status"} or {"path", "count", "timeout"}')
+    count = body.get("count", 1)
+    if not isinstance(count, int) or count < 1:
+        return problem(400, "count must be a positive integer")
+    timeout = body.get("timeout")
+    status = body.get("status")
+    if timeout is not None:
+        if status is not None or not isinstance(timeout, int | float) or timeout <= 0:
+            return problem(400, "a timeout fault takes a positive timeout and no status")
+    elif status not in FAULT_STATUSES:
+        return problem(400, "status must be 429 or a 5xx code")
+    retry_after = body.get("retry_after", 1.0)
+    if not isinstance(retry_after, int | float) or retry_after < 0:
+        return problem(400, "retry_after must be a non-negative number of seconds")
+    fault = {
+        "path": body["path"],
+        "method": body.get("method"),
+        "count": count,
+        "status": status,
+        "timeout": timeout,
+        "retry_after": float(retry_after),
+        "global": bool(body.get("global", False)),
+    }
+    request.app[STATE].faults.append(fault)
+    return json_response({"faults": request.app[STATE].faults})
+
+
+async def get_faults(request: web.Request) -> web.Response:
+    return json_response({"faults": request.app[STATE].faults})
+
+
+async def clear_faults(request: web.Request) -> web.Response:
+    request.app[STATE].faults = []
+    return json_response({"faults": []})
+
+
+async def get_requests(request: web.Request) -> web.Response:
+    pattern = request.query.get("path")
+    method = request.query.get("method")
+    entries = [
+        entry
+        for entry in request.app[STATE].request_log
+        if (pattern is None or matches(pattern, entry["path"]))
+        and (method is None or entry["method"] == method.upper())
+    ]
+    return json_response({"requests": entries})
+
+
+async def clear_requests(request: web.Request) -> web.Response:
+    request.app[STATE].request_log.clear()
+    return json_response({"requests": []})
+
+
+async def dispatch(request: web.Request) -> web.Response:
+    body = await _object(request)
+    if body is None or not isinstance(body.get("t"), str) or "d" not in body:
+        return problem(400, 'send {"t": "EVENT_NAME", "d": {...}, "shard_id"?: 0}')
+    shard_id = body.get("shard_id")
+    if shard_id is not None and not isinstance(shard_id, int):
+        return problem(400, "shard_id must be an integer")
+    data = body["d"]
+    guild_id = None
+    if isinstance(data, dict):
+        guild_id = data.get("guild_id") or (
+            data.get("id") if body["t"].startswith("GUILD_") else None
+        )
+    delivered = request.app[HUB].dispatch(body["t"], data, guild_id=guild_id, shard_id=shard_id)
+    return json_response({"delivered": delivered})
+
+
+async def gateway_sessions(request: web.Request) -> web.Response:
+    return json_response({"sessions": [c.as_json() for c in request.app[HUB].connections]})
+
+
+async def reconnect(request: web.Request) -> web.Response:
+    return json_response({"reconnecting": request.app[HUB].reconnect_all()})
+
+
+def _guild(request: web.Request) -> Any:
+    return request.app[STATE].guilds.get(request.match_info["guild_id"])
+
+
+async def add_bot(request: web.Request) -> web.Response:
+    guild = _guild(request)
+    if guild is None:
+        return problem(404, "no such server")
+    body = await _object(request) or {}
+    value = body.get("permissions")
+    if value is not None and (not isinstance(value, str) or not value.isdigit()):
+        return problem(400, "permissions must be a decimal string")
+    added = request.app[STATE].add_bot(guild.id, int(value) if value is not None else None)
+    delivered = request.app[HUB].bot_added(guild) if added else 0
+    return json_response({"added": added, "delivered": delivered})
+
+
+async def remove_bot(request: web.Request) -> web.Response:
+    guild = _guild(request)
+    if guild is None:
+        return problem(404, "no such server")
+    removed = request.app[STATE].remove_bot(guild.id)
+    delivered = request.app[HUB].bot_removed(guild.id) if removed else 0
+    return json_response({"removed": removed, "delivered": delivered})
+
+
+async def outage(request: web.Request) -> web.Response:
+    guild = _guild(request)
+    if guild is None:
+        return problem(404, "no such server")
+    if not guild.bot_present:
+        return problem(409, "the bot is not in this server")
+    guild.unavailable = True
+    return json_response({"delivered": request.app[HUB].outage(guild.id)})
+
+
+async def recover(request: web.Request) -> web.Response:
+    guild = _guild(request)
+    if guild is None:
+        return problem(404, "no such server")
+    if not guild.bot_present:
+        return problem(409, "the bot is not in this server")
+    guild.unavailable = False
+    return json_response({"delivered": request.app[HUB].recovered(guild)})
+
+
+async def update_guild(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    guild = _guild(request)
+    if guild is None:
+        return problem(404, "no such server")
+    body = await _object(request)
+    if body is None or not body or set(body) - GUILD_FIELDS:
+        return problem(400, f"send some of: {', '.join(sorted(GUILD_FIELDS))}")
+    for key in ("icon", "banner"):
+        if key in body and body[key] is not None and not HASH_RE.match(str(body[key])):
+            return problem(400, f"{key} must be null or an image hash")
+    if "owner_id" in body and not snowflake.is_valid(body["owner_id"]):
+        return problem(400, "owner_id must be a snowflake")
+    if "channels" in body:
+        try:
+            body["channels"] = state.parse_channels(guild, body["channels"], "channels")
+        except ScenarioError as error:
+            return problem(400, str(error))
+    for key, value in body.items():
+        setattr(guild, key, value)
+    if "owner_id" in body and body["owner_id"] in state.users:
+        state.members[guild.id][body["owner_id"]] = permissions.ALL
+    delivered = request.app[HUB].guild_updated(guild) if guild.bot_present else 0
+    return json_response({"delivered": delivered})
+
+
+async def set_redirect_uris(request: web.Request) -> web.Response:
+    body = await _object(request)
+    uris = body.get("redirect_uris") if body else None
+    if not isinstance(uris, list) or not all(isinstance(uri, str) for uri in uris):
+        return problem(400, 'send {"redirect_uris": ["http://..."]}')
+    request.app[STATE].application.redirect_uris = list(uris)
+    return json_response({"redirect_uris": uris})
+
+
+async def create_interaction(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    body = await _object(request)
+    if body is None:
+        return problem(400, 'send {"guild_id", "channel_id", "user_id", "name", ...}')
+    try:
+        options = body.get("options") or {}
+        if not isinstance(options, dict):
+            raise interactions.InteractionError("options must be an object")
+        record = interactions.build(
+            state,
+            guild_id=str(body.get("guild_id")),
+            channel_id=str(body.get("channel_id")),
+            user_id=str(body.get("user_id")),
+            name=str(body.get("name")),
+            subcommand=body.get("subcommand"),
+            subcommand_group=body.get("subcommand_group"),
+            options=options,
+            locale=str(body.get("locale", "en-US")),
+        )
+    except interactions.InteractionError as error:
+        return problem(error.status, str(error))
+    delivered = request.app[HUB].dispatch(
+        "INTERACTION_CREATE", record.payload, guild_id=record.payload["guild_id"]
+    )
+    if not delivered:
+        del state.interactions[record.id]
+        del state.interactions_by_token[record.token]
+        return problem(
+            409, "no gateway session receives this server's events, so no bot would see it"
+        )
+    return json_response({"id": record.id, "token": record.token})
+
+
+async def get_interaction(request: web.Request) -> web.Response:
+    record = request.app[STATE].interactions.get(request.match_info["interaction_id"])
+    if record is None:
+        return problem(404, "no such interaction")
+    return json_response(record.as_json())
+
+
+async def advance_clock(request: web.Request) -> web.Response:
+    body = await _object(request)
+    seconds = body.get("seconds") if body else None
+    if not isinstance(seconds, int | float) or seconds < 0:
+        return problem(400, 'send {"seconds": 3600}')
+    state = request.app[STATE]
+    state.clock_offset += seconds
+    return json_response({"offset": state.clock_offset, "now": state.now()})
+
+
+def routes() -> list[web.RouteDef]:
+    return [
+        web.post("/_sim/scenario", load_scenario),
+        web.get("/_sim/scenario", get_scenario),
+        web.post("/_sim/reset", reset),
+        web.post("/_sim/latency", set_latency),
+        web.get("/_sim/latency", get_latency),
+        web.post("/_sim/faults", add_fault),
+        web.get("/_sim/faults", get_faults),
+        web.delete("/_sim/faults", clear_faults),
+        web.get("/_sim/requests", get_requests),
+        web.delete("/_sim/requests", clear_requests),
+        web.post("/_sim/gateway/dispatch", dispatch),
+        web.get("/_sim/gateway", gateway_sessions),
+        web.post("/_sim/gateway/reconnect", reconnect),
+        web.post("/_sim/guilds/{guild_id}/bot", add_bot),
+        web.delete("/_sim/guilds/{guild_id}/bot", remove_bot),
+        web.post("/_sim/guilds/{guild_id}/outage", outage),
+        web.post("/_sim/guilds/{guild_id}/recover", recover),
+        web.patch("/_sim/guilds/{guild_id}", update_guild),
+        web.post("/_sim/redirect_uris", set_redirect_uris),
+        web.post("/_sim/interactions", create_interaction),
+        web.get("/_sim/interactions/{interaction_id}", get_interaction),
+        web.post("/_sim/clock", advance_clock),
+    ]

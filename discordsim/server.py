@@ -1,0 +1,351 @@
+"""The aiohttp application (middleware for latency, faults, rate limits, logging) and its server."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import ipaddress
+import json
+import logging
+import math
+import socket
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+from discordsim import cdn, control, gateway, interactions, oauth, pages, rest, sample
+from discordsim.common import BASE_URL, HUB, STATE, api_error, json_response
+from discordsim.state import State
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# Path parameters that make a rate limit bucket of their own (Topics > Rate Limits: top-level
+# resources are channels, guilds and webhooks).
+MAJOR_PARAMETERS = ("guild_id", "channel_id", "application_id", "interaction_id")
+BODY_LOG_LIMIT = 10000
+
+
+def is_loopback(host: str) -> bool:
+    """True for loopback addresses and for "localhost"."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _latency(state: State, request: web.Request) -> float:
+    delay = 0.0
+    for rule in state.latency:
+        if control.matches(rule["path"], request.path) and rule["method"] in (None, request.method):
+            delay = max(delay, rule["ms"] / 1000)
+    return delay
+
+
+def _take_fault(state: State, request: web.Request) -> dict[str, Any] | None:
+    for fault in state.faults:
+        if control.matches(fault["path"], request.path) and fault["method"] in (
+            None,
+            request.method,
+        ):
+            fault["count"] -= 1
+            if fault["count"] <= 0:
+                state.faults.remove(fault)
+            return fault
+    return None
+
+
+def _bucket(request: web.Request) -> tuple[str, str]:
+    """A bucket hash for the route (as X-RateLimit-Bucket) and its major parameters."""
+    resource = request.match_info.route.resource
+    template = resource.canonical if resource is not None else request.path
+    digest = hashlib.blake2s(f"{request.method} {template}".encode(), digest_size=16).hexdigest()
+    major = ":".join(request.match_info.get(name, "") for name in MAJOR_PARAMETERS)
+    return digest, major
+
+
+def _rate_headers(limit: int, remaining: int, reset: float, bucket: str) -> dict[str, str]:
+    return {
+        "X-RateLimit-Limit": str(limit),
+        "X-RateLimit-Remaining": str(remaining),
+        "X-RateLimit-Reset": f"{reset:.3f}",
+        "X-RateLimit-Reset-After": f"{max(0.0, reset - time.time()):.3f}",
+        "X-RateLimit-Bucket": bucket,
+    }
+
+
+def _too_many(retry_after: float, *, is_global: bool, headers: dict[str, str]) -> web.Response:
+    """Topics > Rate Limits > Exceeding A Rate Limit."""
+    body = {
+        "message": "You are being rate limited.",
+        "retry_after": round(retry_after, 3),
+        "global": is_global,
+    }
+    extra = {
+        "Retry-After": str(math.ceil(retry_after)),
+        "X-RateLimit-Scope": "global" if is_global else "user",
+        **headers,
+    }
+    if is_global:
+        extra["X-RateLimit-Global"] = "true"
+    return json_response(body, 429, extra)
+
+
+async def _fault(request: web.Request, fault: dict[str, Any]) -> web.StreamResponse:
+    if fault["timeout"] is not None:
+        # Hold the request past the client's timeout, then answer as an upstream timeout would.
+        await asyncio.sleep(fault["timeout"])
+        return api_error(504, "504: Gateway Timeout")
+    status = fault["status"]
+    if status == 429:
+        headers: dict[str, str] = {}
+        if not fault["global"]:
+            bucket, _ = _bucket(request)
+            limit = request.app[STATE].rate_limit
+            headers = _rate_headers(limit, 0, time.time() + fault["retry_after"], bucket)
+        return _too_many(fault["retry_after"], is_global=fault["global"], headers=headers)
+    reason = web.Response(status=status).reason
+    return api_error(status, f"{status}: {reason}")
+
+
+async def _rate_limited(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A fixed one-second window per route, major parameter and credential."""
+    state = request.app[STATE]
+    bucket, major = _bucket(request)
+    credential = request.headers.get("Authorization") or (request.remote or "")
+    key = (bucket, major, credential)
+    now = time.time()
+    window = state.rate_buckets.get(key)
+    if window is None or now >= window[0] + 1.0:
+        if len(state.rate_buckets) > 10000:
+            state.rate_buckets = {k: w for k, w in state.rate_buckets.items() if now < w[0] + 1.0}
+        window = [now, 0.0]
+        state.rate_buckets[key] = window
+    limit = state.rate_limit
+    reset = window[0] + 1.0
+    if window[1] >= limit:
+        return _too_many(
+            reset - now, is_global=False, headers=_rate_headers(limit, 0, reset, bucket)
+        )
+    window[1] += 1
+    response = await handler(request)
+    response.headers.update(_rate_headers(limit, limit - int(window[1]), reset, bucket))
+    return response
+
+
+async def _start_log(request: web.Request) -> dict[str, Any]:
+    state = request.app[STATE]
+    body: Any = None
+    body_type = None
+    if request.content_type == "multipart/form-data":
+        # Reading it here would leave nothing for the handler's multipart parser.
+        body_type = "multipart"
+    elif request.can_read_body:
+        raw = await request.read()
+        if request.content_type == "application/x-www-form-urlencoded":
+            body, body_type = (
+                dict(parse_qsl(raw.decode(errors="replace"), keep_blank_values=True)),
+                "form",
+            )
+        else:
+            try:
+                body, body_type = json.loads(raw), "json"
+            except ValueError:
+                body, body_type = raw.decode(errors="replace")[:BODY_LOG_LIMIT], "text"
+    query: dict[str, Any] = {}
+    for key in request.query:
+        values = request.query.getall(key)
+        query[key] = values[0] if len(values) == 1 else values
+    state.request_counter += 1
+    entry = {
+        "id": state.request_counter,
+        "method": request.method,
+        "path": request.path,
+        "query": query,
+        "headers": dict(request.headers),
+        "body": body,
+        "body_type": body_type,
+        "status": None,
+        "started": time.time(),
+        "ended": None,
+    }
+    state.request_log.append(entry)
+    return entry
+
+
+@web.middleware
+async def simulate(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Log, delay, fault and rate-limit requests to /api/ and /oauth2/ as configured."""
+    path = request.path
+    simulated = path.startswith(("/api/", "/oauth2/"))
+    entry = None
+    if not path.startswith("/_sim/") and path != "/gateway":
+        entry = await _start_log(request)
+    state = request.app[STATE]
+    try:
+        response: web.StreamResponse
+        if simulated:
+            delay = _latency(state, request)
+            if delay:
+                await asyncio.sleep(delay)
+            fault = _take_fault(state, request)
+            if fault is not None:
+                response = await _fault(request, fault)
+            elif path.startswith("/api/"):
+                response = await _rate_limited(request, handler)
+            else:
+                response = await handler(request)
+        else:
+            response = await handler(request)
+    except web.HTTPException as error:
+        # Discord's API answers unknown routes and wrong methods with its JSON error shape.
+        if not path.startswith("/api/") or error.status not in (404, 405):
+            if entry is not None:
+                entry["status"], entry["ended"] = error.status, time.time()
+            raise
+        response = api_error(error.status, f"{error.status}: {error.reason}")
+    if entry is not None:
+        entry["status"] = response.status
+        entry["ended"] = time.time()
+    return response
+
+
+async def _via(request: web.Request, response: web.StreamResponse) -> None:
+    # Every Discord response passes Google's load balancer; discord.py retries a 429 only when
+    # it sees this header (otherwise it assumes a Cloudflare ban).
+    response.headers["Via"] = "1.1 google"
+
+
+async def _close_gateway(app: web.Application) -> None:
+    app[HUB].close_all(1001)
+    await asyncio.sleep(0)
+
+
+async def index(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    uris = state.application.redirect_uris
+    facts = {
+        "application": f"{state.application.name} ({state.application.id})",
+        "people": len(state.users),
+        "servers": len(state.guilds),
+        "bot in": len(state.bot_guild_ids()),
+        "gateway": request.app[HUB].url,
+        "control API": "/_sim/",
+    }
+    html = pages.index_page(
+        state.application.name, state.application.id, uris[0] if uris else None, facts
+    )
+    return web.Response(text=html, content_type="text/html")
+
+
+def create_app(state: State, base_url: str) -> web.Application:
+    app = web.Application(middlewares=[simulate], client_max_size=25 * 1024 * 1024)
+    app[STATE] = state
+    app[BASE_URL] = base_url
+    app[HUB] = gateway.GatewayHub(state, base_url)
+    app.router.add_routes(
+        control.routes() + oauth.routes() + rest.routes() + interactions.routes() + cdn.routes()
+    )
+    app.router.add_get("/gateway", gateway.gateway)
+    app.router.add_get("/", index)
+    app.on_response_prepare.append(_via)
+    app.on_shutdown.append(_close_gateway)
+    return app
+
+
+class SimServer:
+    """discordsim on a loopback address, run in the foreground (serve) or in a daemon thread."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        scenario: dict[str, Any] | None = None,
+        *,
+        access_log: bool = False,
+    ) -> None:
+        if not is_loopback(host):
+            raise ValueError(f"discordsim listens on loopback only, not {host!r}")
+        self.host = host
+        self.port = port
+        self.state = State(scenario if scenario is not None else sample.sample_scenario())
+        self.access_log = access_log
+        self.url = ""
+        self._runner: web.AppRunner | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping: asyncio.Event | None = None
+        self._thread: threading.Thread | None = None
+
+    async def start(self) -> str:
+        """Bind, start serving and return the base URL (http://127.0.0.1:<port>)."""
+        family, kind, proto, _, address = socket.getaddrinfo(
+            self.host, self.port, type=socket.SOCK_STREAM
+        )[0]
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        host, port = sock.getsockname()[:2]
+        self.port = port
+        self.url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+        app = create_app(self.state, self.url)
+        self._runner = web.AppRunner(
+            app,
+            shutdown_timeout=1.0,
+            access_log=logging.getLogger("aiohttp.access") if self.access_log else None,
+        )
+        await self._runner.setup()
+        await web.SockSite(self._runner, sock).start()
+        return self.url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def serve(self, stopping: asyncio.Event, ready: Callable[[], None] | None = None) -> None:
+        """Serve until stopping is set."""
+        await self.start()
+        if ready is not None:
+            ready()
+        try:
+            await stopping.wait()
+        finally:
+            await self.stop()
+
+    def start_in_thread(self, timeout: float = 10.0) -> str:
+        """Serve from a daemon thread with its own event loop; returns the base URL."""
+        ready = threading.Event()
+        errors: list[BaseException] = []
+
+        async def main() -> None:
+            self._loop = asyncio.get_running_loop()
+            self._stopping = asyncio.Event()
+            await self.serve(self._stopping, ready.set)
+
+        def run() -> None:
+            try:
+                asyncio.run(main())
+            except BaseException as error:  # handed over to the starting thread
+                errors.append(error)
+                ready.set()
+
+        self._thread = threading.Thread(target=run, name="discordsim", daemon=True)
+        self._thread.start()
+        if not ready.wait(timeout):
+            raise TimeoutError("discordsim did not start")
+        if errors:
+            raise errors[0]
+        return self.url
+
+    def stop_thread(self, timeout: float = 10.0) -> None:
+        if self._loop is not None and self._stopping is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._stopping.set)
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None

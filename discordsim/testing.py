@@ -1,0 +1,274 @@
+"""Run discordsim from tests and benchmarks, and drive its control API (standard library only)."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+
+class SimError(Exception):
+    """The simulator answered a control call with an error status."""
+
+    def __init__(self, status: int, body: Any) -> None:
+        super().__init__(f"discordsim answered {status}: {body}")
+        self.status = status
+        self.body = body
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+class SimClient:
+    """Thin wrappers over /_sim/ (and the consent form) for one running simulator."""
+
+    def __init__(self, url: str, timeout: float = 10.0) -> None:
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        data: bytes | None,
+        headers: dict[str, str],
+        opener: urllib.request.OpenerDirector | None = None,
+    ) -> tuple[int, dict[str, str], bytes]:
+        if not url.startswith(self.url):
+            raise ValueError(f"{url} is not on the simulator")
+        # Only ever the simulator's own loopback http:// URL (checked above).
+        request = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310
+        open_url = opener.open if opener is not None else urllib.request.urlopen
+        try:
+            with open_url(request, timeout=self.timeout) as response:
+                return response.status, dict(response.headers), response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers), error.read()
+
+    def call(
+        self, method: str, path: str, body: Any = None, query: dict[str, Any] | None = None
+    ) -> Any:
+        """One control API call; raises SimError for a 4xx or 5xx answer."""
+        url = self.url + path
+        if query:
+            url += "?" + urllib.parse.urlencode({k: v for k, v in query.items() if v is not None})
+        data = json.dumps(body).encode() if body is not None else None
+        headers = {"Content-Type": "application/json"} if data is not None else {}
+        status, _, raw = self._send(method, url, data, headers)
+        parsed = json.loads(raw) if raw else None
+        if status >= 400:
+            raise SimError(status, parsed)
+        return parsed
+
+    # Scenario and logs ------------------------------------------------------------------------
+
+    def load_scenario(self, scenario: dict[str, Any]) -> None:
+        """Replace the whole world (and drop gateway sessions) with this scenario."""
+        self.call("POST", "/_sim/scenario", scenario)
+
+    def scenario(self) -> dict[str, Any]:
+        return self.call("GET", "/_sim/scenario")
+
+    def reset(self) -> None:
+        """The sample scenario again, with no logs, faults, latency, tokens, codes or sessions."""
+        self.call("POST", "/_sim/reset", {})
+
+    def set_latency(self, path: str, ms: float, method: str | None = None) -> None:
+        """Delay matching /api/ and /oauth2/ requests by ms (0 removes the rule); path may be *."""
+        self.call("POST", "/_sim/latency", {"path": path, "ms": ms, "method": method})
+
+    def add_fault(
+        self,
+        path: str,
+        status: int | None = None,
+        count: int = 1,
+        retry_after: float | None = None,
+        is_global: bool = False,
+        timeout: float | None = None,
+        method: str | None = None,
+    ) -> None:
+        """Answer the next `count` matching requests with `status`, or hold them `timeout` s."""
+        body: dict[str, Any] = {"path": path, "count": count, "method": method, "global": is_global}
+        if status is not None:
+            body["status"] = status
+        if retry_after is not None:
+            body["retry_after"] = retry_after
+        if timeout is not None:
+            body["timeout"] = timeout
+        self.call("POST", "/_sim/faults", body)
+
+    def clear_faults(self) -> None:
+        self.call("DELETE", "/_sim/faults")
+
+    def requests(self, path: str | None = None, method: str | None = None) -> list[dict[str, Any]]:
+        """Logged requests, oldest first; path may be exact or a glob like /api/v10/users/*."""
+        return self.call("GET", "/_sim/requests", query={"path": path, "method": method})[
+            "requests"
+        ]
+
+    def clear_requests(self) -> None:
+        self.call("DELETE", "/_sim/requests")
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the simulator's clock on (codes, tokens and interaction tokens expire by it)."""
+        self.call("POST", "/_sim/clock", {"seconds": seconds})
+
+    # Gateway and servers ----------------------------------------------------------------------
+
+    def dispatch(self, event: str, data: Any, shard_id: int | None = None) -> int:
+        """Send any dispatch event; returns how many sessions got it."""
+        body = {"t": event, "d": data}
+        if shard_id is not None:
+            body["shard_id"] = shard_id
+        return self.call("POST", "/_sim/gateway/dispatch", body)["delivered"]
+
+    def gateway_sessions(self) -> list[dict[str, Any]]:
+        return self.call("GET", "/_sim/gateway")["sessions"]
+
+    def reconnect_gateway(self) -> int:
+        return self.call("POST", "/_sim/gateway/reconnect", {})["reconnecting"]
+
+    def add_bot(self, guild_id: str, permissions_value: int | None = None) -> dict[str, Any]:
+        body = {} if permissions_value is None else {"permissions": str(permissions_value)}
+        return self.call("POST", f"/_sim/guilds/{guild_id}/bot", body)
+
+    def remove_bot(self, guild_id: str) -> dict[str, Any]:
+        return self.call("DELETE", f"/_sim/guilds/{guild_id}/bot")
+
+    def outage(self, guild_id: str) -> dict[str, Any]:
+        return self.call("POST", f"/_sim/guilds/{guild_id}/outage", {})
+
+    def recover(self, guild_id: str) -> dict[str, Any]:
+        return self.call("POST", f"/_sim/guilds/{guild_id}/recover", {})
+
+    def update_guild(self, guild_id: str, **fields: Any) -> dict[str, Any]:
+        return self.call("PATCH", f"/_sim/guilds/{guild_id}", fields)
+
+    def set_redirect_uris(self, redirect_uris: list[str]) -> None:
+        self.call("POST", "/_sim/redirect_uris", {"redirect_uris": redirect_uris})
+
+    # Interactions -----------------------------------------------------------------------------
+
+    def interact(
+        self,
+        guild_id: str,
+        channel_id: str,
+        user_id: str,
+        name: str,
+        subcommand: str | None = None,
+        options: dict[str, Any] | None = None,
+        *,
+        subcommand_group: str | None = None,
+        locale: str = "en-US",
+    ) -> dict[str, str]:
+        """A person runs /name [subcommand] with options; returns {"id", "token"}."""
+        body = {
+            "guild_id": guild_id,
+            "channel_id": channel_id,
+            "user_id": user_id,
+            "name": name,
+            "subcommand": subcommand,
+            "subcommand_group": subcommand_group,
+            "options": options or {},
+            "locale": locale,
+        }
+        return self.call("POST", "/_sim/interactions", body)
+
+    def interaction_response(self, interaction_id: str) -> dict[str, Any]:
+        """What the bot answered: callback, original message, followups, every response call."""
+        return self.call("GET", f"/_sim/interactions/{interaction_id}")
+
+    def wait_for_response(self, interaction_id: str, timeout: float = 5.0) -> dict[str, Any]:
+        """Poll until the interaction is acknowledged (or raise TimeoutError)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            record = self.interaction_response(interaction_id)
+            if record["acknowledged"]:
+                return record
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"interaction {interaction_id} was not answered")
+            time.sleep(0.02)
+
+    # OAuth2 without a browser -------------------------------------------------------------------
+
+    def authorize(
+        self,
+        client_id: str,
+        redirect_uri: str | None,
+        scope: str,
+        state: str | None,
+        user_id: str,
+        code_challenge: str | None = None,
+        guild_id: str | None = None,
+        permissions: int | None = None,
+        deny: bool = False,
+        *,
+        response_type: str | None = "code",
+        code_challenge_method: str = "S256",
+        granted_permissions: int | None = None,
+        disable_guild_select: bool = False,
+    ) -> str:
+        """Press Authorize (or Cancel, with deny) on the consent screen as user_id.
+
+        For the bot scope, guild_id is the server chosen and permissions the value the link asks
+        for; every asked-for permission stays checked unless granted_permissions says otherwise.
+        Returns the Location the browser would be sent to; raises SimError when the screen
+        answers with a page instead of a redirect.
+        """
+        form: list[tuple[str, str]] = [
+            ("client_id", client_id),
+            ("scope", scope),
+            ("user_id", user_id),
+        ]
+        optional = {
+            "redirect_uri": redirect_uri,
+            "response_type": response_type,
+            "state": state,
+            "code_challenge": code_challenge,
+            "code_challenge_method": code_challenge_method if code_challenge else None,
+            "guild_id": guild_id,
+            "permissions": str(permissions) if permissions is not None else None,
+            "disable_guild_select": "true" if disable_guild_select else None,
+        }
+        form += [(key, value) for key, value in optional.items() if value is not None]
+        if guild_id is not None:
+            form.append(("guild", guild_id))
+        granted = permissions if granted_permissions is None else granted_permissions
+        for flag in _bits(granted or 0):
+            form.append(("permission", str(flag)))
+        form.append(("action", "cancel" if deny else "authorize"))
+        status, headers, body = self._send(
+            "POST",
+            self.url + "/oauth2/authorize",
+            urllib.parse.urlencode(form).encode(),
+            {"Content-Type": "application/x-www-form-urlencoded"},
+            urllib.request.build_opener(_NoRedirect),
+        )
+        location = headers.get("Location")
+        if status not in (302, 303) or location is None:
+            raise SimError(status, body.decode(errors="replace"))
+        return location
+
+
+def _bits(value: int) -> list[int]:
+    return [1 << bit for bit in range(64) if value >> bit & 1]
+
+
+@contextmanager
+def running_sim(port: int = 0, scenario: dict[str, Any] | None = None) -> Iterator[SimClient]:
+    """Start discordsim on 127.0.0.1 in a daemon thread; yields a SimClient; stops on exit."""
+    from discordsim.server import SimServer
+
+    server = SimServer(port=port, scenario=scenario)
+    url = server.start_in_thread()
+    try:
+        yield SimClient(url)
+    finally:
+        server.stop_thread()

@@ -1,0 +1,181 @@
+"""End-to-end fixtures: discordsim on loopback, the site under gunicorn, the bot, chromium."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from discordsim import sample
+from discordsim.testing import SimClient, running_sim
+from tests.servers import BASE_DIR, database_url, gunicorn, subprocess_environ
+
+ARTIFACTS = BASE_DIR / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture
+def sim() -> Iterator[SimClient]:
+    """discordsim with its sample people and servers, on a free loopback port."""
+    with running_sim() as client:
+        yield client
+
+
+def discord_env(sim: SimClient) -> dict[str, str]:
+    """The environment that points the site or the bot at discordsim."""
+    return {
+        "DISCORD_BASE_URL": sim.url,
+        "DISCORD_CDN_URL": sim.url,
+        "DISCORD_CLIENT_ID": sample.CLIENT_ID,
+        "DISCORD_CLIENT_SECRET": sample.CLIENT_SECRET,
+        "DISCORD_BOT_TOKEN": sample.BOT_TOKEN,
+        "LOG_LEVEL": "INFO",
+    }
+
+
+@pytest.fixture
+def site(sim, transactional_db) -> Iterator[str]:
+    """The site under gunicorn as the Procfile runs it, signing in with discordsim."""
+    with gunicorn(env=discord_env(sim), workers=2, threads=4) as server:
+        url = server.url
+        sim.set_redirect_uris([f"{url}/auth/callback/", f"{url}/auth/callback/bot/"])
+        yield url
+
+
+class Process:
+    """A child process whose output goes to a file we can read while it runs."""
+
+    def __init__(self, args: list[str], env: dict[str, str]):
+        self.log = Path(tempfile.mkstemp(prefix="e2e-", suffix=".log")[1])
+        self._file = self.log.open("wb")
+        self.popen = subprocess.Popen(
+            args, cwd=BASE_DIR, env=env, stdout=self._file, stderr=subprocess.STDOUT
+        )
+
+    def output(self) -> str:
+        self._file.flush()
+        return self.log.read_text(errors="replace")
+
+    def stop(self, timeout: float = 10) -> float:
+        """SIGTERM, then wait; returns the seconds it took to exit."""
+        started = time.monotonic()
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+                raise
+        return time.monotonic() - started
+
+    def close(self) -> None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.stop()
+        self._file.close()
+        self.log.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def start_bot(sim, transactional_db):
+    """Start `manage.py runbot` (with options) against discordsim; stopped at the end."""
+    started: list[Process] = []
+
+    def start(*options: str) -> Process:
+        env = {**subprocess_environ(), **discord_env(sim), "DATABASE_URL": database_url()}
+        process = Process([sys.executable, "manage.py", "runbot", *options], env)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        output = process.output()
+        process.close()
+        if process.popen.returncode not in (0, None, -signal.SIGTERM):
+            sys.stderr.write(output)
+
+
+def wait_for(condition, *, timeout: float = 20, interval: float = 0.1, message: str = ""):
+    """Poll `condition` until it returns something truthy, or fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s: {message or condition}")
+        time.sleep(interval)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's chromium driven by Playwright; skipped locally without it, a failure in CI.
+
+    Module-scoped: Playwright's sync API runs an event loop in this thread for as long as it
+    lives, which must end before other tests call asyncio.run().
+    """
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        reason = f"{CHROMIUM} is not installed (apt-get install chromium)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running in this thread, which Django takes
+    # for async code; the test's own database calls are plain synchronous ones.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        yield from _launch(sync_playwright)
+    finally:
+        if previous is None:
+            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def _launch(sync_playwright):
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def screenshot():
+    """Save a full-page screenshot under test-artifacts/ for a person to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    def take(page, name: str) -> Path:
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
