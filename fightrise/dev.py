@@ -73,8 +73,8 @@ def main() -> int:
     migrate = [sys.executable, str(BASE_DIR / "manage.py"), "migrate", "--noinput"]
     if subprocess.run(migrate, env=env, check=False).returncode:
         return 1
-    where = "discordsim on 127.0.0.1:8001 (sample accounts)" if use_sim else "Discord"
-    print(f"\n  FightRise web: open http://{SITE}/  (signing in with {where}; Ctrl-C stops)\n")
+    where = "discordsim, the local Discord (sample accounts)" if use_sim else "Discord"
+    print(f"\n  FightRise web: open http://{SITE}/ and sign in with {where}. Ctrl-C stops.\n")
     manager = Manager()
     for name, command in processes.items():
         manager.add_process(name, command, env=env, cwd=str(BASE_DIR))

@@ -49,6 +49,9 @@ def snapshot(guild: discord.Guild) -> store.GuildSnapshot:
 
 class FightRiseBot(commands.AutoShardedBot):
     def __init__(self, *, shard_count: int | None = None, shard_ids: Sequence[int] | None = None):
+        # The bot never joins voice: no warning about voice libraries it does not need.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         intents = discord.Intents.none()
         intents.guilds = True  # no privileged intents
         super().__init__(

@@ -178,4 +178,3 @@ def test_a_new_text_channel_is_recorded(bot):
     channel.guild = guild
     async_to_sync(bot.on_guild_channel_create)(channel)
     assert Guild.objects.get(guild_id=gid).channels[-1] == {"id": str(gid + 3), "name": "brackets"}
-
