@@ -80,16 +80,17 @@ class SessionAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).defer("session_data", "access_token", "refresh_token")
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)  # deleting would not revoke at Discord
-        return actions
-
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a plain delete would not revoke at Discord: use the action
+
+    def has_end_permission(self, request) -> bool:
+        return request.user.has_perm("accounts.delete_session")
 
     @admin.display(description="Discord id", ordering="user__discord_id")
     def discord_id(self, session: Session):
@@ -105,7 +106,7 @@ class SessionAdmin(admin.ModelAdmin):
         return agent if len(agent) <= 60 else f"{agent[:57]}..."
 
     @admin.action(
-        description="End selected sessions (revoke their Discord tokens)", permissions=["delete"]
+        description="End selected sessions (revoke their Discord tokens)", permissions=["end"]
     )
     def end_sessions(self, request, queryset):
         ended = Session.objects.end(queryset)

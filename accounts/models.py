@@ -7,13 +7,16 @@ import hashlib
 import logging
 import re
 import secrets
+import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.sessions.base_session import AbstractBaseSession, BaseSessionManager
 from django.core.cache import cache
-from django.db import models, transaction
+from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.crypto import EncryptedTextField
@@ -146,10 +149,13 @@ class OAuthStateManager(models.Manager["OAuthState"]):
         return row
 
     def purge_expired(self, *, opportunistic: bool = False) -> int:
-        """Delete expired states; opportunistic calls do so at most once a minute per cache."""
+        """Delete expired states, and expired sessions with them (anonymous ones made only to
+        start a login expire in 30 minutes); opportunistic calls do so at most once a minute
+        per cache."""
         if opportunistic and not cache.add("oauthstate:purged", True, self.PURGE_EVERY):
             return 0
         deleted, _ = self.filter(expires_at__lte=timezone.now()).delete()
+        Session.objects.purge_expired()
         return deleted
 
 
@@ -191,26 +197,46 @@ class GrantRevoked(Exception):
 
 
 TOKEN_FIELDS = ("access_token", "refresh_token")
+_sleep = time.sleep
 
 
 class SessionManager(BaseSessionManager):
     # Refresh the access token when it has less than this left.
     REFRESH_MARGIN = timedelta(minutes=10)
+    # A refresh lease outlives the longest refresh: two timeouts and one 429 wait.
+    REFRESH_LEASE = timedelta(seconds=30)
+
+    def for_key(self, session_key: str | None) -> models.QuerySet[Session]:
+        return self.filter(session_key=session_key or "")
 
     def fresh_access_token(self, session_key: str) -> str:
         """A valid access token for the session, refreshed first when it is near expiry.
 
-        The refresh runs under a row lock (on SQLite: the IMMEDIATE write lock), so two
-        workers never spend the same refresh token; the second one finds the new token.
+        Discord rotates refresh tokens, so two workers must never spend the same one: a
+        refresh runs under a lease taken with one conditional UPDATE, and whoever does not
+        hold it waits for the new token. No transaction stays open across the HTTP call, so
+        SQLite's write lock is never held while Discord thinks.
         Raises GrantRevoked when there is no grant or Discord refuses the refresh token.
         """
-        session = self.only("token_expires_at", *TOKEN_FIELDS).get(pk=session_key)
-        if session.has_fresh_token(self.REFRESH_MARGIN):
-            return session.access_token
-        with transaction.atomic():
-            session = (
-                self.select_for_update().only("token_expires_at", *TOKEN_FIELDS).get(pk=session_key)
+        deadline = time.monotonic() + 2 * settings.DISCORD_TIMEOUT + 5
+        while True:
+            session = self._token_row(session_key)
+            if session.has_fresh_token(self.REFRESH_MARGIN):
+                return session.access_token
+            now = timezone.now()
+            leased = (
+                self.filter(pk=session.pk)
+                .filter(Q(token_refresh_until__isnull=True) | Q(token_refresh_until__lt=now))
+                .update(token_refresh_until=now + self.REFRESH_LEASE)
             )
+            if leased:
+                break
+            if time.monotonic() > deadline:
+                raise discord_api.DiscordUnavailable("another worker's token refresh did not end")
+            _sleep(0.1)
+        try:
+            # Read again under the lease: a refresh may have finished since the first read.
+            session = self._token_row(session_key)
             if session.has_fresh_token(self.REFRESH_MARGIN):
                 return session.access_token
             if not session.refresh_token:
@@ -221,34 +247,50 @@ class SessionManager(BaseSessionManager):
                 raise GrantRevoked("Discord refused the refresh token") from exc
             session.set_grant(grant)
             session.save(update_fields=["token_expires_at", *TOKEN_FIELDS])
-            logger.info("Refreshed the Discord token of session %s", session_key[:8])
+            logger.info("Refreshed the Discord token of session %s", session.pk)
             return session.access_token
+        finally:
+            self.filter(pk=session.pk).update(token_refresh_until=None)
+
+    def _token_row(self, session_key: str) -> Session:
+        try:
+            return self.only("token_expires_at", *TOKEN_FIELDS).get(session_key=session_key)
+        except self.model.DoesNotExist:
+            raise GrantRevoked("the session has ended") from None
 
     def store_guilds(self, session_key: str, guilds: list[PartialGuild]) -> None:
-        self.filter(pk=session_key).update(
+        self.for_key(session_key).update(
             guilds=[guild.to_snapshot() for guild in guilds],
             guilds_fetched_at=timezone.now(),
             guilds_stale=False,
         )
 
     def mark_guilds_stale(self, session_key: str) -> None:
-        self.filter(pk=session_key).update(guilds_stale=True)
+        self.for_key(session_key).update(guilds_stale=True)
 
     def end(self, sessions: models.QuerySet[Session]) -> int:
         """Revoke each session's Discord grant (best effort), then delete the sessions."""
         ended = 0
-        for session in sessions.select_related(None).only("session_key", *TOKEN_FIELDS):
+        for session in sessions.select_related(None).only("pk", *TOKEN_FIELDS):
             session.revoke_grant()
             ended += self.filter(pk=session.pk).delete()[0]
         return ended
+
+    def purge_expired(self) -> int:
+        deleted, _ = self.filter(expire_date__lte=timezone.now()).delete()
+        return deleted
 
 
 class Session(AbstractBaseSession):
     """A browser's session: who, since when, from where, and their Discord grant.
 
-    The Discord tokens are Fernet-encrypted at rest and kept out of `session_data`.
+    The Discord tokens are Fernet-encrypted at rest and kept out of `session_data`. The
+    primary key is a plain number, so that the session key (the cookie's value) never
+    appears in an admin URL, a form or a log line.
     """
 
+    id = models.BigAutoField(primary_key=True)
+    session_key = models.CharField("session key", max_length=40, unique=True)
     user = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.CASCADE, related_name="sessions"
     )
@@ -263,6 +305,8 @@ class Session(AbstractBaseSession):
     guilds = models.JSONField(default=list, blank=True)
     guilds_fetched_at = models.DateTimeField(null=True, blank=True)
     guilds_stale = models.BooleanField(default=False)
+    # Set while one worker refreshes the tokens (see SessionManager.fresh_access_token).
+    token_refresh_until = models.DateTimeField(null=True, blank=True)
 
     objects = SessionManager()
 
@@ -275,6 +319,9 @@ class Session(AbstractBaseSession):
         from accounts.sessions import SessionStore
 
         return SessionStore
+
+    def __str__(self) -> str:
+        return f"Session {self.pk} of {self.user or 'nobody'}"
 
     @property
     def is_active(self) -> bool:

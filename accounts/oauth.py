@@ -19,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.models import InvalidState, OAuthState
 from fightrise import discord_api, ratelimit
-from fightrise.net import client_ip
+from fightrise.net import client_ip, rate_limit_key
 
 logger = logging.getLogger(__name__)
 
@@ -88,8 +88,9 @@ def begin_authorization(
     """
     if not discord_configured():
         return auth_error("login_failed")
-    if not ratelimit.allow(f"oauth-start:{client_ip(request)}", limit=STARTS_PER_MINUTE, window=60):
-        logger.warning("Too many authorizations started from %s", client_ip(request))
+    who = rate_limit_key(client_ip(request))
+    if not ratelimit.allow(f"oauth-start:{who}", limit=STARTS_PER_MINUTE, window=60):
+        logger.warning("Too many authorizations started from %s", who)
         return auth_error("rate_limited")
     state = OAuthState.objects.issue(
         browser=browser_key(request, create=True),

@@ -70,27 +70,32 @@ class SessionStore(DBStore):
         return session
 
     def save(self, must_create: bool = False) -> None:
-        """Django's save, except that an update writes only our columns, never stale tokens."""
+        """Django's save, except that an update writes only our columns, never stale tokens,
+        and finds the row by its session key (the primary key is a surrogate)."""
         if self.session_key is None:
             return self.create()
         data = self._get_session(no_load=must_create)
         session = self.create_model_instance(data)
-        fields = None if must_create else SAVED_FIELDS + (GRANT_FIELDS if self._grant else [])
         using = router.db_for_write(self.model, instance=session)
-        try:
-            with transaction.atomic(using=using):
-                session.save(
-                    force_insert=must_create,
-                    force_update=not must_create,
-                    update_fields=fields,
-                    using=using,
-                )
-        except IntegrityError:
-            if must_create:
+        if must_create:
+            try:
+                with transaction.atomic(using=using):
+                    session.save(force_insert=True, using=using)
+            except IntegrityError:
                 raise CreateError from None
-            raise
-        except DatabaseError:
-            if not must_create:
+        else:
+            fields = SAVED_FIELDS + (GRANT_FIELDS if self._grant else [])
+            values = {
+                self.model._meta.get_field(name).attname: getattr(
+                    session, self.model._meta.get_field(name).attname
+                )
+                for name in fields
+            }
+            try:
+                rows = self.model.objects.using(using).filter(session_key=self.session_key)
+                updated = rows.update(**values)
+            except DatabaseError:
                 raise UpdateError from None
-            raise
+            if not updated:
+                raise UpdateError  # the session was ended meanwhile (logout, admin)
         self._grant = {}

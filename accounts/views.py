@@ -78,6 +78,6 @@ def callback(request: HttpRequest) -> HttpResponse:
 def logout(request: HttpRequest) -> HttpResponse:
     """End the session here and, best effort and briefly, the Discord authorization too."""
     if request.session.session_key:
-        Session.objects.end(Session.objects.filter(pk=request.session.session_key))
+        Session.objects.end(Session.objects.for_key(request.session.session_key))
     auth.logout(request)
     return redirect("landing")

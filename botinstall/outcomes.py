@@ -70,10 +70,14 @@ SUCCESS = {
 def bot_installed(
     *, guild_id: int, guild_name: str | None, requested: int, granted: int | None
 ) -> dict[str, Any]:
-    """What the success page shows, kept in the session (it cannot be forged from the URL)."""
+    """What the success page shows, kept in the session (it cannot be forged from the URL).
+
+    With a name, the code grant confirmed the server; without, Discord only hinted at it.
+    """
     return {
         "guild_id": str(guild_id),
         "guild_name": guild_name,
+        "confirmed": guild_name is not None,
         "requested": str(requested),
         "granted": None if granted is None else str(granted),
     }

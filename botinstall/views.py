@@ -108,7 +108,10 @@ def _confirm_guild(request: HttpRequest, guild_id: int) -> tuple[int, str | None
 def success(request: HttpRequest) -> HttpResponse:
     """What just went right. The server comes from this browser's session, not the URL."""
     message = request.GET.get("message", "")
-    outcome = request.session.get(outcomes.SESSION_KEY) if message == "bot_installed" else None
+    # Shown once: a later visit must not report an old installation as news.
+    outcome = (
+        request.session.pop(outcomes.SESSION_KEY, None) if message == "bot_installed" else None
+    )
     return render(request, "botinstall/success.html", outcomes.success_context(message, outcome))
 
 

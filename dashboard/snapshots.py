@@ -87,7 +87,7 @@ def _refresh_in_background(session_key: str) -> None:
         refresh(session_key)
     except GrantRevoked:
         # The person's next page view ends the session politely (no tokens, list stale).
-        Session.objects.filter(pk=session_key).update(
+        Session.objects.for_key(session_key).update(
             access_token="", refresh_token="", guilds_stale=True
         )
     except Exception:
@@ -118,3 +118,23 @@ def server_list(request) -> ServerList:
         _pending.add(future)
         future.add_done_callback(_pending.discard)
     return ServerList(row.guilds, row.guilds_fetched_at)
+
+
+def confirmed_guilds(request) -> list[dict[str, Any]] | None:
+    """The server list no older than GUILDS_MAX_AGE, refreshed now if it is older; None when
+    Discord could not confirm it. For decisions, such as who may change a server's settings,
+    that a two-week-old list must not make."""
+    row = request.session.row
+    max_age = timedelta(seconds=settings.GUILDS_MAX_AGE)
+
+    def recent() -> bool:
+        fetched = row.guilds_fetched_at
+        return not row.guilds_stale and fetched is not None and timezone.now() - fetched <= max_age
+
+    if recent():
+        return row.guilds
+    if refresh(request.session.session_key) is None:
+        row.refresh_from_db(fields=["guilds", "guilds_fetched_at", "guilds_stale"])
+        if recent():
+            return row.guilds
+    return None

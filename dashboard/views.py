@@ -22,6 +22,11 @@ PROBLEMS = {
     "rate_limited": "Discord asked us to slow down, so your server list may be out of date.",
     "discord_unavailable": "Discord is not answering, so your server list may be out of date.",
 }
+OTHER_PROBLEM = "Discord did not give us your server list, so it may be out of date."
+UNCONFIRMED = (
+    "We could not confirm with Discord that you still manage that server. "
+    "Please try again in a minute."
+)
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -35,7 +40,9 @@ def index(request: HttpRequest) -> HttpResponse:
         "servers": listed,
         "fragment": ":".join(fragment),
         "server_list": server_list,
-        "problem": PROBLEMS.get(server_list.problem or ""),
+        "problem": PROBLEMS.get(server_list.problem, OTHER_PROBLEM)
+        if server_list.problem
+        else None,
     }
     return render(request, "dashboard/index.html", context)
 
@@ -45,7 +52,7 @@ def index(request: HttpRequest) -> HttpResponse:
 def refresh(request: HttpRequest) -> HttpResponse:
     problem = snapshots.refresh(request.session.session_key)
     if problem:
-        messages.warning(request, PROBLEMS[problem])
+        messages.warning(request, PROBLEMS.get(problem, OTHER_PROBLEM))
     else:
         messages.success(request, "Your server list is up to date.")
     return redirect("dashboard:index")
@@ -56,7 +63,13 @@ def refresh(request: HttpRequest) -> HttpResponse:
 def guild_settings(request: HttpRequest, guild_id: str) -> HttpResponse:
     """The bot's settings for a server this person may manage and the bot is in; else 404."""
     snowflake = parse_snowflake(guild_id)
-    entry = servers.find(request.session.row.guilds, snowflake) if snowflake else None
+    if snowflake is None:
+        raise Http404("No such server")
+    guilds = snapshots.confirmed_guilds(request)
+    if guilds is None:
+        messages.warning(request, UNCONFIRMED)
+        return redirect("dashboard:index")
+    entry = servers.find(guilds, snowflake)
     if entry is None or not entry.manageable:
         raise Http404("No such server")
     guild = Guild.objects.present().filter(guild_id=snowflake).first()

@@ -8,6 +8,7 @@ Docs: discord/discord-api-docs, topics/oauth2 and topics/rate-limits.
 
 from __future__ import annotations
 
+import http.cookiejar
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +19,7 @@ from urllib.parse import quote, urlencode
 
 import requests
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 from requests.adapters import HTTPAdapter
 
@@ -37,8 +39,16 @@ MAX_RETRY_WAIT = 2.0
 REVOKE_TIMEOUT = 3.0
 USER_AGENT = f"FightRise-web/1.0 python-requests/{requests.__version__}"
 
+# While Discord has the whole application on a global rate limit (its client-authenticated
+# calls: code exchange, refresh, revoke), no worker calls those endpoints until this passes.
+APP_PAUSE_KEY = "discord:app-paused-until"
+# Every server a person is in, in pages of 200: 5 pages is more than Discord allows anyone.
+MAX_GUILD_PAGES = 5
+
 _session = requests.Session()
 _session.headers["User-Agent"] = USER_AGENT
+# One session serves every person: never replay one call's cookies on another's.
+_session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
 _session.mount("https://", HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0))
 _session.mount("http://", HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0))
 _executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="discord-api")
@@ -233,6 +243,14 @@ def _request(
     headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
     auth = _client_auth() if form is not None else None
     timeout = timeout or settings.DISCORD_TIMEOUT
+    if auth is not None:
+        paused_until = cache.get(APP_PAUSE_KEY)
+        if paused_until and paused_until > time.time():
+            raise DiscordRateLimited(
+                "Discord has paused the application",
+                retry_after=paused_until - time.time(),
+                is_global=True,
+            )
     for attempt in (1, 2):
         try:
             response = _session.request(
@@ -267,6 +285,8 @@ def _request(
             if attempt == 1 and retry_after <= MAX_RETRY_WAIT:
                 _sleep(retry_after)
                 continue
+            if is_global and auth is not None:
+                cache.set(APP_PAUSE_KEY, time.time() + retry_after, int(retry_after) + 1)
             raise DiscordRateLimited(
                 "Discord asked us to slow down", retry_after=retry_after, is_global=is_global
             )
@@ -323,14 +343,18 @@ def get_current_user_guilds(access_token: str) -> list[PartialGuild]:
     """Every server the person is in, a page of 200 at a time (usually one page)."""
     guilds: list[PartialGuild] = []
     params = {"limit": str(GUILDS_PAGE_LIMIT)}
-    while True:
+    for _ in range(MAX_GUILD_PAGES):
         page = _request("GET", CURRENT_USER_GUILDS_PATH, bearer=access_token, params=params)
         if not isinstance(page, list):
             raise DiscordBadResponse("guild list is not a list")
-        guilds.extend(PartialGuild.from_raw(item) for item in page)
+        items = [PartialGuild.from_raw(item) for item in page]
+        if guilds and items and items[0].id <= guilds[-1].id:
+            raise DiscordBadResponse("guild pages do not move forward")
+        guilds.extend(items)
         if len(page) < GUILDS_PAGE_LIMIT:
             return guilds
         params = {"limit": str(GUILDS_PAGE_LIMIT), "after": str(guilds[-1].id)}
+    raise DiscordBadResponse(f"more than {MAX_GUILD_PAGES} pages of servers")
 
 
 def get_user_and_guilds(access_token: str) -> tuple[DiscordUser, list[PartialGuild]]:

@@ -42,7 +42,10 @@ class RedactSecretsFilter(logging.Filter):
     """Rewrite each record so that no handler ever prints a whole state, code or token."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a malformed call: let the handler report it
+            return True
         redacted = redact(message)
         if redacted != message:
             record.msg, record.args = redacted, None

@@ -20,6 +20,20 @@ def client_ip(request: HttpRequest) -> str | None:
         if forwarded.strip():
             candidate = forwarded.split(",")[-1].strip()
     try:
-        return str(ipaddress.ip_address(candidate))
+        address = ipaddress.ip_address(candidate)
     except ValueError:
         return None
+    if getattr(address, "scope_id", None):
+        return None  # fe80::1%eth0: not an address PostgreSQL's inet type takes
+    return str(address)
+
+
+def rate_limit_key(ip: str | None) -> str:
+    """Whom a per-address limit counts: the IPv4 address, or the IPv6 /64 (one subscriber
+    usually holds a whole /64, and could rotate through it)."""
+    if ip is None:
+        return "unknown"
+    address = ipaddress.ip_address(ip)
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)

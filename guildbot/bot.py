@@ -19,6 +19,7 @@ from asgiref.sync import sync_to_async
 from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 from django.conf import settings
+from django.db import DatabaseError
 
 from guildbot import store
 from guildbot.commands import FightRiseCommands
@@ -27,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 # Seconds to wait for the bot to close after SIGTERM before giving up on a clean goodbye.
 SHUTDOWN_TIMEOUT = 5.0
+RECONCILE_ATTEMPTS = 6
 
 
 def use_discord_at(base_url: str) -> None:
@@ -87,17 +89,41 @@ class FightRiseBot(commands.AutoShardedBot):
         guilds = self.shard_guilds(shard_id)
         available = [snapshot(guild) for guild in guilds if not guild.unavailable]
         outage = [guild.id for guild in guilds if guild.unavailable]
-        written, left = await sync_to_async(store.reconcile_shards)(
-            available, still_in=outage, shard_ids=[shard_id], shard_count=self.shard_count
-        )
+        written, left = await self._reconcile(shard_id, available, outage)
         self.ready_shards.add(shard_id)
+        # Joins and removals that arrived while the burst was being written: the cache knows.
+        listed = {item.guild_id for item in available} | set(outage)
+        current = self.shard_guilds(shard_id)
+        late = [
+            snapshot(guild) for guild in current if guild.id not in listed and not guild.unavailable
+        ]
+        gone = listed - {guild.id for guild in current}
+        if late:
+            await sync_to_async(store.record_present)(late)
+        if gone:
+            await sync_to_async(store.record_left)(gone)
         logger.info(
             "Shard %d ready: %d server(s) present, %d unavailable, %d left since last run",
             shard_id,
-            written,
+            written + len(late),
             len(outage),
-            left,
+            left + len(gone),
         )
+
+    async def _reconcile(self, shard_id: int, available, outage) -> tuple[int, int]:
+        """Write the burst, retrying while the database is away (a restart, a failover)."""
+        for attempt in range(RECONCILE_ATTEMPTS):
+            try:
+                return await sync_to_async(store.reconcile_shards)(
+                    available, still_in=outage, shard_ids=[shard_id], shard_count=self.shard_count
+                )
+            except DatabaseError:
+                logger.exception(
+                    "Could not record shard %d's servers (attempt %d)", shard_id, attempt + 1
+                )
+                await asyncio.sleep(min(30, 2**attempt))
+        logger.error("Gave up recording shard %d's startup servers; events still apply", shard_id)
+        return 0, 0
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         if guild.shard_id in self.ready_shards:

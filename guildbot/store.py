@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connections, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Mod
 from django.utils import timezone
 
-from fightrise.snowflake import shard_of
 from guildbot.models import Guild, GuildConfig
 
 logger = logging.getLogger(__name__)
@@ -123,10 +124,15 @@ def reconcile_shards(
     listed = {snapshot.guild_id for snapshot in snapshots} | set(still_in)
     with transaction.atomic():
         written = record_present.__wrapped__(snapshots)
-        present = Guild.objects.present().values_list("guild_id", flat=True).iterator()
-        gone = [
-            gid for gid in present if shard_of(gid, shard_count) in shards and gid not in listed
-        ]
+        # (guild_id >> 22) % shard_count, in SQL: only this process's shards are read.
+        shard = Mod(F("guild_id").bitrightshift(22), Value(shard_count))
+        present = (
+            Guild.objects.present()
+            .annotate(shard=shard)
+            .filter(shard__in=shards)
+            .values_list("guild_id", flat=True)
+        )
+        gone = [guild_id for guild_id in present if guild_id not in listed]
         left = record_left.__wrapped__(gone)
     if left:
         logger.info("Marked %d server(s) of shard(s) %s as left", left, sorted(shards))

@@ -36,18 +36,26 @@ def ciphertexts(key: str) -> tuple[str, str]:
         return cursor.fetchone()
 
 
-def test_staff_see_sessions_without_tokens(staff, sign_in):
+def test_staff_see_sessions_without_tokens_or_keys(staff, sign_in):
     key = sign_in(Client())
     page = staff.get("/admin/accounts/session/")
     body = page.content.decode()
     assert page.status_code == 200
     assert "Nelly" in body and str(p.USER_ID) in body
-    for secret in (p.ACCESS_TOKEN, p.REFRESH_TOKEN, *ciphertexts(key)):
+    # The session key is the cookie: whoever reads it can be that person (or that staff).
+    for secret in (
+        key,
+        staff.cookies["sessionid"].value,
+        p.ACCESS_TOKEN,
+        p.REFRESH_TOKEN,
+        *ciphertexts(key),
+    ):
         assert secret not in body
-    detail = staff.get(f"/admin/accounts/session/{key}/change/")
+    session_id = Session.objects.get(session_key=key).pk
+    detail = staff.get(f"/admin/accounts/session/{session_id}/change/")
     assert detail.status_code == 200
     detail_body = detail.content.decode()
-    for secret in (p.ACCESS_TOKEN, p.REFRESH_TOKEN, *ciphertexts(key)):
+    for secret in (key, p.ACCESS_TOKEN, p.REFRESH_TOKEN, *ciphertexts(key)):
         assert secret not in detail_body
     assert "session_data" not in detail_body
 
@@ -79,7 +87,7 @@ def test_staff_filter_active_and_expired(staff, sign_in, make_user):
 
     active = sign_in(Client())
     expired = sign_in(Client(), user=make_user(discord_id=90000000000000001, display_name="Gone"))
-    Session.objects.filter(pk=expired).update(expire_date=timezone.now() - timedelta(hours=1))
+    Session.objects.for_key(expired).update(expire_date=timezone.now() - timedelta(hours=1))
     body = staff.get("/admin/accounts/session/", {"status": "active"}).content.decode()
     assert "Nelly" in body and active
     assert "Gone" not in body
@@ -92,19 +100,40 @@ def test_the_end_sessions_action_revokes_and_deletes(staff, sign_in, fake_discor
     fake_discord.revoke()
     response = staff.post(
         "/admin/accounts/session/",
-        {"action": "end_sessions", "_selected_action": [key]},
+        {"action": "end_sessions", "_selected_action": [Session.objects.get(session_key=key).pk]},
         follow=True,
     )
     assert "Ended 1 session(s)." in response.content.decode()
-    assert not Session.objects.filter(pk=key).exists()
+    assert not Session.objects.for_key(key).exists()
     assert victim.get("/dashboard/").status_code == 302
 
 
-def test_sessions_cannot_be_added_or_edited_in_admin(staff, sign_in):
+def test_sessions_cannot_be_added_edited_or_deleted_without_revoking(staff, sign_in):
     key = sign_in(Client())
+    session_id = Session.objects.get(session_key=key).pk
     assert staff.get("/admin/accounts/session/add/").status_code == 403
-    staff.post(f"/admin/accounts/session/{key}/change/", {"user_agent": "forged"})
-    assert Session.objects.get(pk=key).user_agent != "forged"
+    staff.post(f"/admin/accounts/session/{session_id}/change/", {"user_agent": "forged"})
+    assert Session.objects.get(session_key=key).user_agent != "forged"
+    assert (
+        staff.post(f"/admin/accounts/session/{session_id}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    assert Session.objects.for_key(key).exists()
+
+
+def test_view_only_staff_cannot_end_sessions(sign_in, django_user_model):
+    from django.contrib.auth.models import Permission
+
+    viewer = django_user_model.objects.create_user("viewer", password="pw", is_staff=True)
+    viewer.user_permissions.add(
+        Permission.objects.get(codename="view_session", content_type__app_label="accounts")
+    )
+    browser = Client()
+    browser.force_login(viewer)
+    key = sign_in(Client())
+    body = browser.get("/admin/accounts/session/").content.decode()
+    assert "Nelly" in body and key not in body
+    assert 'value="end_sessions"' not in body
 
 
 def test_the_bulk_delete_action_is_not_offered(staff, sign_in):

@@ -73,7 +73,7 @@ def test_it_fetches_the_user_and_the_servers_with_the_new_token(log_in, fake_dis
 
 def test_it_stores_the_grant_and_servers_with_the_session(client, log_in):
     log_in()
-    session = Session.objects.get(pk=client.session.session_key)
+    session = Session.objects.get(session_key=client.session.session_key)
     assert session.user.discord_id == p.USER_ID
     assert session.access_token == p.ACCESS_TOKEN
     assert session.refresh_token == p.REFRESH_TOKEN
@@ -93,7 +93,7 @@ def test_it_rotates_the_session_key(client, fake_discord):
     response = callback(client, code=p.CODE, state=state.state)
     assert response["Location"] == "/dashboard/"
     assert client.session.session_key != anonymous_key
-    assert not Session.objects.filter(pk=anonymous_key).exists()
+    assert not Session.objects.for_key(anonymous_key).exists()
 
 
 def test_it_updates_a_returning_person(client, log_in, fake_discord):

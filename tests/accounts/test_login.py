@@ -164,3 +164,25 @@ def test_it_explains_when_login_is_not_configured(client, settings):
 
 def test_it_refuses_post(client):
     assert client.post("/auth/login/").status_code == 405
+
+
+def test_expired_sessions_are_purged_as_logins_go(client):
+    from datetime import timedelta
+
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from accounts.models import Session
+
+    Session.objects.create(
+        session_key="x" * 32, session_data="", expire_date=timezone.now() - timedelta(minutes=1)
+    )
+    cache.clear()
+    client.get("/auth/login/")
+    assert not Session.objects.for_key("x" * 32).exists()
+
+
+def test_ipv6_addresses_of_one_subscriber_share_a_limit(client):
+    for host in range(31):
+        last = client.get("/auth/login/", REMOTE_ADDR=f"2001:db8:1:2::{host + 1:x}")
+    assert last["Location"] == "/auth/error/?error=rate_limited"

@@ -18,7 +18,7 @@ def test_logout_revokes_and_ends_the_session(client, sign_in, fake_discord):
     response = client.post("/auth/logout/")
     assert response.status_code == 302
     assert response["Location"] == "/"
-    assert not Session.objects.filter(pk=key).exists()
+    assert not Session.objects.for_key(key).exists()
     assert client.get("/dashboard/").status_code == 302
     revoke = fake_discord.calls[0].request
     assert revoke.headers["Content-Type"] == "application/x-www-form-urlencoded"
@@ -31,7 +31,7 @@ def test_logout_ends_the_session_even_when_discord_does_not_answer(
     key = sign_in(client)
     fake_discord.mock.add("POST", p.REVOKE_URL, body=failure)
     assert client.post("/auth/logout/")["Location"] == "/"
-    assert not Session.objects.filter(pk=key).exists()
+    assert not Session.objects.for_key(key).exists()
 
 
 def test_logout_waits_for_discord_a_bounded_time(client, sign_in, fake_discord):
@@ -45,7 +45,7 @@ def test_logout_waits_for_discord_a_bounded_time(client, sign_in, fake_discord):
 def test_get_does_not_log_out(client, sign_in):
     key = sign_in(client)
     assert client.get("/auth/logout/").status_code == 405
-    assert Session.objects.filter(pk=key).exists()
+    assert Session.objects.for_key(key).exists()
     assert client.get("/dashboard/").status_code == 200
 
 
@@ -53,7 +53,7 @@ def test_logout_requires_the_csrf_token(sign_in):
     browser = Client(enforce_csrf_checks=True)
     key = sign_in(browser)
     assert browser.post("/auth/logout/").status_code == 403
-    assert Session.objects.filter(pk=key).exists()
+    assert Session.objects.for_key(key).exists()
 
 
 def test_logout_with_the_csrf_token_works(sign_in, fake_discord):
@@ -63,7 +63,7 @@ def test_logout_with_the_csrf_token_works(sign_in, fake_discord):
     token = page.context["csrf_token"]
     fake_discord.revoke()
     assert browser.post("/auth/logout/", {"csrfmiddlewaretoken": str(token)})["Location"] == "/"
-    assert not Session.objects.filter(pk=key).exists()
+    assert not Session.objects.for_key(key).exists()
 
 
 def test_logout_of_an_anonymous_browser_just_goes_home(client):

@@ -17,7 +17,7 @@ from tests.servers import get, gunicorn
 def test_login_records_address_and_browser(log_in):
     browser = Client(HTTP_USER_AGENT="Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0")
     log_in(client=browser)
-    session = Session.objects.get(pk=browser.session.session_key)
+    session = Session.objects.get(session_key=browser.session.session_key)
     assert session.ip_address == "127.0.0.1"
     assert session.user_agent == "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"
     assert timezone.now() - session.created_at < timedelta(minutes=1)
@@ -26,13 +26,13 @@ def test_login_records_address_and_browser(log_in):
 @pytest.mark.django_db
 def test_last_seen_is_written_at_most_every_five_minutes(client, sign_in):
     key = sign_in(client)
-    Session.objects.filter(pk=key).update(last_seen=timezone.now() - timedelta(minutes=2))
+    Session.objects.for_key(key).update(last_seen=timezone.now() - timedelta(minutes=2))
     client.get("/dashboard/")
-    two_minutes_ago = Session.objects.get(pk=key).last_seen
+    two_minutes_ago = Session.objects.get(session_key=key).last_seen
     assert timezone.now() - two_minutes_ago > timedelta(minutes=1)
-    Session.objects.filter(pk=key).update(last_seen=timezone.now() - timedelta(minutes=6))
+    Session.objects.for_key(key).update(last_seen=timezone.now() - timedelta(minutes=6))
     client.get("/dashboard/", REMOTE_ADDR="203.0.113.9")
-    session = Session.objects.get(pk=key)
+    session = Session.objects.get(session_key=key)
     assert timezone.now() - session.last_seen < timedelta(minutes=1)
     assert session.ip_address == "203.0.113.9"
 
@@ -42,20 +42,20 @@ def test_behind_a_proxy_the_address_is_the_one_the_proxy_saw(log_in, settings):
     settings.BEHIND_PROXY = True
     browser = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.7")
     log_in(client=browser)
-    assert Session.objects.get(pk=browser.session.session_key).ip_address == "198.51.100.7"
+    assert Session.objects.get(session_key=browser.session.session_key).ip_address == "198.51.100.7"
 
 
 @pytest.mark.django_db
 def test_without_the_proxy_switch_forwarded_headers_are_ignored(log_in):
     browser = Client(HTTP_X_FORWARDED_FOR="198.51.100.7")
     log_in(client=browser)
-    assert Session.objects.get(pk=browser.session.session_key).ip_address == "127.0.0.1"
+    assert Session.objects.get(session_key=browser.session.session_key).ip_address == "127.0.0.1"
 
 
 @pytest.mark.django_db
 def test_an_expired_session_is_signed_out(client, sign_in):
     key = sign_in(client)
-    Session.objects.filter(pk=key).update(expire_date=timezone.now() - timedelta(seconds=1))
+    Session.objects.for_key(key).update(expire_date=timezone.now() - timedelta(seconds=1))
     assert client.get("/dashboard/").status_code == 302
 
 
@@ -65,7 +65,7 @@ def test_a_session_data_write_never_overwrites_the_tokens(client, sign_in):
     session = client.session
     session["theme"] = "dark"
     session.save()
-    assert Session.objects.get(pk=key).access_token
+    assert Session.objects.get(session_key=key).access_token
 
 
 @pytest.mark.django_db(transaction=True)

@@ -61,7 +61,7 @@ def test_the_purge_command_deletes_expired_states_and_sessions():
     out = io.StringIO()
     call_command("purge_expired", stdout=out)
     assert list(OAuthState.objects.values_list("pk", flat=True)) == [live.pk]
-    assert list(Session.objects.values_list("pk", flat=True)) == ["y" * 32]
+    assert list(Session.objects.values_list("session_key", flat=True)) == ["y" * 32]
     assert "1 expired OAuth state(s) and 1 session(s)" in out.getvalue()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -15,7 +16,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from accounts.models import Session
+from accounts.models import OAuthState, Session
 from tests import discord_payloads as p
 from tests.conftest import run_together
 
@@ -38,7 +39,7 @@ def test_a_near_expiry_token_is_refreshed_before_the_call(client, sign_in, fake_
     fake_discord.refresh()
     fake_discord.guilds(token=p.NEW_ACCESS_TOKEN)
     assert refresh_servers(client)["Location"] == "/dashboard/"
-    session = Session.objects.get(pk=key)
+    session = Session.objects.get(session_key=key)
     assert session.access_token == p.NEW_ACCESS_TOKEN
     # Discord rotates refresh tokens: the new one must be kept, the old one is dead.
     assert session.refresh_token == p.NEW_REFRESH_TOKEN
@@ -67,7 +68,7 @@ def test_two_requests_needing_a_refresh_together_refresh_once(client, sign_in, f
     assert run_together(2, request) == ["/dashboard/", "/dashboard/"]
     token_calls = [call for call in fake_discord.calls if call.request.url == p.TOKEN_URL]
     assert len(token_calls) == 1
-    assert Session.objects.get(pk=key).refresh_token == p.NEW_REFRESH_TOKEN
+    assert Session.objects.get(session_key=key).refresh_token == p.NEW_REFRESH_TOKEN
 
 
 @pytest.mark.django_db
@@ -78,7 +79,7 @@ def test_invalid_grant_ends_the_session_and_asks_to_log_in_again(client, sign_in
     )
     response = refresh_servers(client)
     assert response["Location"] == "/"
-    assert not Session.objects.filter(pk=key).exists()
+    assert not Session.objects.for_key(key).exists()
     page = client.get("/")
     assert "Please log in again" in page.content.decode()
     assert client.get("/dashboard/").status_code == 302
@@ -89,7 +90,7 @@ def test_a_token_refused_by_discord_ends_the_session(client, sign_in, fake_disco
     key = sign_in(client)
     fake_discord.guilds(status=401, json={"message": "401: Unauthorized", "code": 0})
     assert refresh_servers(client)["Location"] == "/"
-    assert not Session.objects.filter(pk=key).exists()
+    assert not Session.objects.for_key(key).exists()
 
 
 @pytest.mark.django_db
@@ -98,7 +99,7 @@ def test_a_refresh_that_discord_cannot_serve_keeps_the_session(client, sign_in, 
     fake_discord.refresh(status=503, json={})
     response = refresh_servers(client)
     assert response["Location"] == "/dashboard/"
-    assert Session.objects.get(pk=key).refresh_token == p.REFRESH_TOKEN
+    assert Session.objects.get(session_key=key).refresh_token == p.REFRESH_TOKEN
 
 
 @pytest.mark.django_db
@@ -111,7 +112,7 @@ def test_tokens_are_encrypted_in_their_columns(client, sign_in):
         access, refresh = cursor.fetchone()
     assert access and refresh
     assert p.ACCESS_TOKEN not in access and p.REFRESH_TOKEN not in refresh
-    assert Session.objects.get(pk=key).access_token == p.ACCESS_TOKEN
+    assert Session.objects.get(session_key=key).access_token == p.ACCESS_TOKEN
 
 
 @pytest.mark.django_db(transaction=True)
@@ -141,10 +142,10 @@ def test_keys_can_be_rotated(client, sign_in, settings):
     key = sign_in(client)
     new_key = Fernet.generate_key().decode()
     settings.TOKEN_ENCRYPTION_KEYS = [new_key, old_key]
-    assert Session.objects.get(pk=key).access_token == p.ACCESS_TOKEN
+    assert Session.objects.get(session_key=key).access_token == p.ACCESS_TOKEN
     call_command("rotate_token_keys", stdout=io.StringIO())
     settings.TOKEN_ENCRYPTION_KEYS = [new_key]
-    session = Session.objects.get(pk=key)
+    session = Session.objects.get(session_key=key)
     assert (session.access_token, session.refresh_token) == (p.ACCESS_TOKEN, p.REFRESH_TOKEN)
 
 
@@ -153,4 +154,36 @@ def test_a_token_no_key_opens_ends_the_session_politely(client, sign_in, setting
     key = sign_in(client, expires_in=60)
     settings.TOKEN_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
     assert refresh_servers(client)["Location"] == "/"
-    assert not Session.objects.filter(pk=key).exists()
+    assert not Session.objects.for_key(key).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refresh_holds_no_database_lock_while_discord_answers(client, sign_in, fake_discord):
+    key = sign_in(client, expires_in=60)
+    discord_thinking = threading.Event()
+    written = threading.Event()
+
+    def slow_refresh(request):
+        discord_thinking.set()
+        written.wait(5)  # Discord answers only once another write went through
+        return (200, {"Content-Type": "application/json"}, json.dumps(p.REFRESH_RESPONSE))
+
+    fake_discord.mock.add_callback("POST", p.TOKEN_URL, callback=slow_refresh)
+    outcome: dict = {}
+
+    def refresh():
+        try:
+            outcome["token"] = Session.objects.fresh_access_token(key)
+        finally:
+            connection.close()
+
+    refresher = threading.Thread(target=refresh)
+    refresher.start()
+    assert discord_thinking.wait(5)
+    started = time.monotonic()
+    OAuthState.objects.issue(browser="another-browser", purpose="login")
+    outcome["write_seconds"] = time.monotonic() - started
+    written.set()
+    refresher.join(10)
+    assert outcome["token"] == p.NEW_ACCESS_TOKEN
+    assert outcome["write_seconds"] < 1

@@ -84,7 +84,7 @@ def test_without_a_code_it_succeeds_naming_the_server_by_id(client):
     state = start(client)
     assert succeeded(callback(client, state=state, guild_id=GUILD_ID, permissions=str(REQUESTED)))
     body = client.get("/auth/success/?message=bot_installed").content.decode()
-    assert "FightRise was added to your server" in body
+    assert "FightRise is on its way to your server" in body
     assert GUILD_ID in body
 
 
@@ -140,7 +140,7 @@ def test_a_signed_in_persons_server_list_is_marked_stale(client, sign_in):
     key = sign_in(client)
     state = start(client)
     assert succeeded(callback(client, state=state, guild_id=GUILD_ID))
-    assert Session.objects.get(pk=client.session.session_key).guilds_stale is True
+    assert Session.objects.get(session_key=client.session.session_key).guilds_stale is True
     assert client.session.session_key == key
 
 
@@ -368,3 +368,10 @@ def test_each_error_code_has_its_own_words(client, code):
     body = client.get("/auth/error/", {"error": code}).content.decode()
     assert ERRORS[code][0] in body
     assert "Back to the start" in body
+
+
+def test_the_outcome_is_shown_once(client):
+    state = start(client)
+    callback(client, state=state, guild_id=GUILD_ID)
+    assert GUILD_ID in client.get("/auth/success/?message=bot_installed").content.decode()
+    assert GUILD_ID not in client.get("/auth/success/?message=bot_installed").content.decode()

@@ -156,3 +156,46 @@ def test_a_chosen_channel_the_bot_no_longer_sees_is_kept_and_named(client, sign_
     body = client.get(url(OWNER)).content.decode()
     assert "A channel FightRise cannot see (1100000000000000077)" in body
     assert client.post(url(OWNER), valid(match_channel_id="1100000000000000077")).status_code == 302
+
+
+def test_an_old_server_list_is_confirmed_with_discord_first(
+    client, sign_in, bot_everywhere, fake_discord
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import Session
+
+    key = sign_in(client)
+    Session.objects.for_key(key).update(guilds_fetched_at=timezone.now() - timedelta(days=10))
+    demoted = p.payload(p.GUILDS)
+    demoted[2]["permissions"] = "1024"  # no longer Manage Server in Tekken Tuesdays
+    fake_discord.guilds(json=demoted)
+    assert client.post(url(MANAGER), valid()).status_code == 404
+    assert not GuildConfig.objects.filter(guild_id=int(MANAGER)).exists()
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        {"status": 500, "json": {}},
+        {"status": 429, "json": {"message": "slow", "retry_after": 30, "global": False}},
+    ],
+)
+def test_when_discord_cannot_confirm_nothing_changes(
+    client, sign_in, bot_everywhere, fake_discord, failure
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import Session
+
+    key = sign_in(client)
+    Session.objects.for_key(key).update(guilds_fetched_at=timezone.now() - timedelta(days=10))
+    fake_discord.guilds(**failure)
+    response = client.post(url(OWNER), valid())
+    assert response["Location"] == "/dashboard/"
+    assert not GuildConfig.objects.exists()
+    assert "could not confirm with Discord" in client.get("/dashboard/").content.decode()

@@ -157,7 +157,7 @@ def test_a_server_without_an_icon_shows_its_initials(client, sign_in):
 
 def test_junk_in_the_snapshot_is_skipped_not_a_500(client, sign_in):
     key = sign_in(client)
-    Session.objects.filter(pk=key).update(
+    Session.objects.for_key(key).update(
         guilds=[
             {"id": "nope"},
             {"name": "no id"},
@@ -201,10 +201,10 @@ def test_a_fresh_list_costs_no_discord_call(client, sign_in, fake_discord):
 
 def test_a_stale_list_is_fetched_before_the_page(client, sign_in, fake_discord):
     key = sign_in(client, guilds=[])
-    Session.objects.filter(pk=key).update(guilds_stale=True)
+    Session.objects.for_key(key).update(guilds_stale=True)
     fake_discord.guilds()
     assert len(servers_in_order(page(client))) == len(p.GUILDS)
-    assert Session.objects.get(pk=key).guilds_stale is False
+    assert Session.objects.get(session_key=key).guilds_stale is False
 
 
 @pytest.mark.django_db(transaction=True)
@@ -212,7 +212,7 @@ def test_an_old_list_is_shown_at_once_and_refreshed_in_the_background(
     client, sign_in, fake_discord, settings
 ):
     key = sign_in(client, guilds=[])
-    Session.objects.filter(pk=key).update(guilds_fetched_at=timezone.now() - timedelta(minutes=6))
+    Session.objects.for_key(key).update(guilds_fetched_at=timezone.now() - timedelta(minutes=6))
     fake_discord.guilds()
     assert servers_in_order(page(client)) == []
     snapshots.wait_for_background()
@@ -235,7 +235,7 @@ def test_when_discord_fails_the_last_list_is_shown_with_its_age(
     client, sign_in, fake_discord, status, body, message
 ):
     key = sign_in(client)
-    Session.objects.filter(pk=key).update(
+    Session.objects.for_key(key).update(
         guilds_stale=True, guilds_fetched_at=timezone.now() - timedelta(hours=2)
     )
     fake_discord.guilds(status=status, json=body)
@@ -252,7 +252,7 @@ def test_the_refresh_button_fetches_now(client, sign_in, fake_discord):
     fake_discord.guilds()
     response = client.post("/dashboard/refresh/")
     assert response["Location"] == "/dashboard/"
-    assert len(Session.objects.get(pk=key).guilds) == len(p.GUILDS)
+    assert len(Session.objects.get(session_key=key).guilds) == len(p.GUILDS)
     assert "up to date" in page(client)
 
 
@@ -312,7 +312,7 @@ def test_the_cached_rows_follow_a_new_snapshot(client, sign_in, fake_discord):
     client.post("/dashboard/refresh/")
     body = page(client)
     assert "Tekken Thursdays" in body and "Tekken Tuesdays" not in body
-    assert Session.objects.get(pk=key).guilds[2]["name"] == "Tekken Thursdays"
+    assert Session.objects.get(session_key=key).guilds[2]["name"] == "Tekken Thursdays"
 
 
 def test_two_people_never_see_each_others_rows(sign_in, make_user):
@@ -325,3 +325,23 @@ def test_two_people_never_see_each_others_rows(sign_in, make_user):
     )
     assert servers_in_order(page(first)) != servers_in_order(page(second))
     assert servers_in_order(page(second)) == ["Only Mine"]
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (403, {"message": "Missing Access", "code": 50001}),
+        (200, "not json"),
+        (404, {"message": "?", "code": 0}),
+    ],
+)
+def test_any_other_discord_answer_on_refresh_is_explained_not_a_500(
+    client, sign_in, fake_discord, status, body
+):
+    sign_in(client)
+    if isinstance(body, str):
+        fake_discord.guilds(status=status, body=body)
+    else:
+        fake_discord.guilds(status=status, json=body)
+    assert client.post("/dashboard/refresh/")["Location"] == "/dashboard/"
+    assert "did not give us your server list" in page(client)

@@ -182,3 +182,50 @@ def test_the_authorize_url_joins_scopes_with_percent_20(settings):
     assert (
         url == "https://discord.com/oauth2/authorize?scope=bot%20applications.commands&state=a%2Fb"
     )
+
+
+def test_it_stops_paging_after_five_pages(fake_discord):
+    params = {"limit": "200"}
+    for page in range(5):
+        body = [guild(page * 200 + n) for n in range(200)]
+        fake_discord.guilds(json=body, params=params)
+        params = {"limit": "200", "after": body[-1]["id"]}
+    with pytest.raises(discord_api.DiscordBadResponse):
+        discord_api.get_current_user_guilds(p.ACCESS_TOKEN)
+
+
+def test_it_refuses_pages_that_do_not_move_forward(fake_discord):
+    first = [guild(n) for n in range(200)]
+    fake_discord.guilds(json=first)
+    fake_discord.guilds(json=first, params={"limit": "200", "after": first[-1]["id"]})
+    with pytest.raises(discord_api.DiscordBadResponse):
+        discord_api.get_current_user_guilds(p.ACCESS_TOKEN)
+
+
+def test_a_global_429_pauses_every_application_call(fake_discord):
+    limited = {"message": "You are being rate limited.", "retry_after": 30.0, "global": True}
+    fake_discord.refresh(status=429, json=limited)
+    with pytest.raises(discord_api.DiscordRateLimited):
+        discord_api.refresh_grant(p.REFRESH_TOKEN)
+    # No registered response: a call to Discord now would fail the test.
+    with pytest.raises(discord_api.DiscordRateLimited) as raised:
+        discord_api.exchange_code(p.CODE, redirect_uri="http://testserver/auth/callback/")
+    assert 29 < raised.value.retry_after <= 30
+    assert raised.value.is_global
+
+
+def test_a_per_route_429_pauses_nothing_else(fake_discord):
+    limited = {"message": "You are being rate limited.", "retry_after": 30.0, "global": False}
+    fake_discord.refresh(status=429, json=limited)
+    with pytest.raises(discord_api.DiscordRateLimited):
+        discord_api.refresh_grant(p.REFRESH_TOKEN)
+    fake_discord.token_exchange(verifier=None)
+    assert discord_api.exchange_code(p.CODE, redirect_uri="http://testserver/auth/callback/")
+
+
+def test_it_never_keeps_cookies_between_calls(fake_discord):
+    fake_discord.me(headers={"Set-Cookie": "__dcfduid=abc; Path=/; Domain=discord.com"})
+    fake_discord.me()
+    discord_api.get_current_user(p.ACCESS_TOKEN)
+    discord_api.get_current_user(p.ACCESS_TOKEN)
+    assert "Cookie" not in fake_discord.calls[1].request.headers

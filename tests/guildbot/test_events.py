@@ -178,3 +178,50 @@ def test_a_new_text_channel_is_recorded(bot):
     channel.guild = guild
     async_to_sync(bot.on_guild_channel_create)(channel)
     assert Guild.objects.get(guild_id=gid).channels[-1] == {"id": str(gid + 3), "name": "brackets"}
+
+
+def test_a_join_and_a_removal_while_the_burst_is_written_are_not_lost(bot, monkeypatch):
+    from guildbot import store
+
+    first, removed, joined = ids_on_shard(0, 3)
+    guilds = [fake_guild(first), fake_guild(removed)]
+    bot.shard_guilds = lambda shard: list(guilds)
+    write = store.reconcile_shards
+
+    def slow_write(*args, **kwargs):
+        result = write(*args, **kwargs)
+        # Meanwhile on the event loop: a join (gated until the shard is ready) and a removal.
+        guilds.append(fake_guild(joined, "Joined mid-burst"))
+        guilds.remove(next(guild for guild in guilds if guild.id == removed))
+        return result
+
+    monkeypatch.setattr(store, "reconcile_shards", slow_write)
+    async_to_sync(bot.on_shard_ready)(0)
+    assert present_ids() == {first, joined}
+    assert Guild.objects.get(guild_id=removed).left_at is not None
+
+
+def test_the_burst_is_retried_while_the_database_is_away(bot, monkeypatch):
+    from django.db import OperationalError
+
+    from guildbot import bot as bot_module
+    from guildbot import store
+
+    (gid,) = ids_on_shard(0, 1)
+    bot.shard_guilds = lambda shard: [fake_guild(gid)]
+    write = store.reconcile_shards
+    failures = iter([OperationalError("server closed the connection"), None])
+
+    def flaky(*args, **kwargs):
+        failure = next(failures)
+        if failure:
+            raise failure
+        return write(*args, **kwargs)
+
+    async def no_wait(seconds):
+        return None
+
+    monkeypatch.setattr(store, "reconcile_shards", flaky)
+    monkeypatch.setattr(bot_module.asyncio, "sleep", no_wait)
+    async_to_sync(bot.on_shard_ready)(0)
+    assert present_ids() == {gid}
