@@ -156,3 +156,13 @@ def test_fewer_permissions_are_explained_on_the_success_page(page, sim, site, sc
     expect(warning).to_contain_text("Embed Links")
     expect(warning).to_contain_text("Send Messages")
     screenshot(page, "11-success-missing-permissions")
+
+
+def test_the_dashboard_follows_a_dark_system_theme(chromium, sim, site, screenshot):
+    context = chromium.new_context(viewport=DESKTOP, color_scheme="dark")
+    page = context.new_page()
+    log_in_as_ada(page, site, sim)
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(17, 19, 24)"
+    screenshot(page, "12-dashboard-dark")
+    context.close()
