@@ -71,23 +71,7 @@ class User(AbstractUser):
 
     @property
     def avatar_url(self) -> str:
-        """The custom avatar (animated as GIF), else Discord's default avatar for this account.
-
-        Docs: reference, Image Formatting. Default avatar index is (id >> 22) % 6 for users
-        on the new username system and discriminator % 5 for legacy ones.
-        """
-        if self.discord_id is None:
-            return discord_api.cdn_url("/embed/avatars/0.png")
-        if self.avatar_hash:
-            extension = "gif" if self.avatar_hash.startswith("a_") else "png"
-            return discord_api.cdn_url(
-                f"/avatars/{self.discord_id}/{self.avatar_hash}.{extension}?size=128"
-            )
-        if self.discriminator not in ("", "0") and self.discriminator.isdigit():
-            index = int(self.discriminator) % 5
-        else:
-            index = (self.discord_id >> 22) % 6
-        return discord_api.cdn_url(f"/embed/avatars/{index}.png")
+        return discord_api.avatar_url(self.discord_id, self.avatar_hash, self.discriminator)
 
 
 class InvalidState(Exception):

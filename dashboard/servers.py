@@ -10,19 +10,9 @@ from typing import Any
 from django.urls import reverse
 
 from fightrise import discord_api
-from fightrise.permissions import has_permission
+from fightrise.permissions import may_manage
 from fightrise.snowflake import parse_snowflake
 from guildbot.models import Guild
-
-
-def may_manage(guild: dict[str, Any]) -> bool:
-    """Owner, Administrator or Manage Server: who may add the bot and change its settings."""
-    permissions = guild.get("permissions")
-    return bool(
-        guild.get("owner")
-        or has_permission(permissions, "ADMINISTRATOR")
-        or has_permission(permissions, "MANAGE_GUILD")
-    )
 
 
 @dataclass(frozen=True)
@@ -43,7 +33,8 @@ class Entry:
         if guild_id is None:
             return None
         name = str(guild.get("name", ""))
-        return cls(guild=guild, id=guild_id, name=name, manageable=may_manage(guild))
+        manageable = may_manage(guild.get("permissions"), owner=bool(guild.get("owner")))
+        return cls(guild=guild, id=guild_id, name=name, manageable=manageable)
 
     @cached_property
     def search_name(self) -> str:
@@ -51,11 +42,7 @@ class Entry:
 
     @cached_property
     def icon_url(self) -> str | None:
-        icon = self.guild.get("icon")
-        if not icon:
-            return None
-        extension = "gif" if icon.startswith("a_") else "png"
-        return discord_api.cdn_url(f"/icons/{self.id}/{icon}.{extension}?size=128")
+        return discord_api.guild_icon_url(self.id, self.guild.get("icon"))
 
     @cached_property
     def initials(self) -> str:

@@ -209,6 +209,32 @@ def cdn_url(path: str) -> str:
     return f"{settings.DISCORD_CDN_URL}{path}"
 
 
+def _image_url(folder: str, image_hash: str, *, size: int = 128) -> str:
+    # Docs: reference, Image Formatting. Hashes starting with a_ are animated (GIF); sizes
+    # are powers of two.
+    extension = "gif" if image_hash.startswith("a_") else "png"
+    return cdn_url(f"{folder}/{image_hash}.{extension}?size={size}")
+
+
+def avatar_url(user_id: int | None, avatar_hash: str, discriminator: str) -> str:
+    """A person's avatar, else Discord's default avatar for the account: index (id >> 22) % 6
+    on the new username system, discriminator % 5 for legacy accounts."""
+    if user_id is None:
+        return cdn_url("/embed/avatars/0.png")
+    if avatar_hash:
+        return _image_url(f"/avatars/{user_id}", avatar_hash)
+    if discriminator not in ("", "0") and discriminator.isdigit():
+        index = int(discriminator) % 5
+    else:
+        index = (user_id >> 22) % 6
+    return cdn_url(f"/embed/avatars/{index}.png")
+
+
+def guild_icon_url(guild_id: int, icon: str | None) -> str | None:
+    """A server's icon, or None when it has none (the page shows its initials)."""
+    return _image_url(f"/icons/{guild_id}", icon) if icon else None
+
+
 def _client_auth() -> tuple[str, str]:
     return (settings.DISCORD_CLIENT_ID, settings.DISCORD_CLIENT_SECRET)
 

@@ -118,6 +118,12 @@ def has_permission(permissions: object, permission: object) -> bool:
     return value & wanted == wanted
 
 
+def may_manage(permissions: object, *, owner: bool = False) -> bool:
+    """Owner, Administrator or Manage Server: who may add the bot and change its settings."""
+    value = parse_permissions(permissions) or 0
+    return owner or bool(value & (ADMINISTRATOR | MANAGE_GUILD))
+
+
 def names(permissions: int) -> list[str]:
     """The flag names set in `permissions`, lowest bit first."""
     return [name for name, bit in FLAGS.items() if permissions & bit]

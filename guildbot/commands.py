@@ -6,14 +6,11 @@ import discord
 from asgiref.sync import sync_to_async
 from discord import app_commands
 
+from fightrise.permissions import may_manage
 from guildbot import store
 from guildbot.models import GuildConfig
 
 REFUSAL = "Only members with the Manage Server permission can change FightRise's settings."
-
-
-def may_manage(permissions: discord.Permissions) -> bool:
-    return permissions.manage_guild or permissions.administrator
 
 
 def describe(config: GuildConfig) -> discord.Embed:
@@ -53,7 +50,8 @@ class FightRiseCommands(app_commands.Group):
         announcements: discord.TextChannel | None = None,
         matches: discord.TextChannel | None = None,
     ) -> None:
-        if not may_manage(interaction.permissions):
+        # Discord resolves the member's permissions in the channel; owners hold them all.
+        if not may_manage(interaction.permissions.value):
             await interaction.response.send_message(REFUSAL, ephemeral=True)
             return
         if announcements is None and matches is None:

@@ -68,3 +68,19 @@ def test_labels_read_like_discords():
     assert permissions.LABELS["MANAGE_GUILD"] == "Manage Server"
     assert permissions.LABELS["VIEW_CHANNEL"] == "View Channels"
     assert permissions.LABELS["SEND_MESSAGES_IN_THREADS"] == "Send Messages In Threads"
+
+
+@pytest.mark.parametrize(
+    ("value", "owner", "expected"),
+    [
+        ("0", True, True),
+        ("8", False, True),
+        ("32", False, True),
+        (str(1 << 10), False, False),
+        ("junk", False, False),
+        (None, True, True),
+        (str(2**64 - 1), False, True),
+    ],
+)
+def test_may_manage_is_owner_administrator_or_manage_server(value, owner, expected):
+    assert permissions.may_manage(value, owner=owner) is expected
