@@ -52,22 +52,22 @@ class Entry:
 
 @dataclass(frozen=True)
 class Servers:
-    """A person's servers with the bot's presence. The rows themselves are built only when
-    the page's cached fragment for this exact list and presence is missing."""
+    """A person's servers with the bot's presence. The rows are finished (presence, links)
+    only when the page's cached fragment for this exact list and presence is missing."""
 
-    guilds: list[dict[str, Any]]
-    manageable_ids: frozenset[int]
+    rows: tuple[Entry, ...]
     present_ids: frozenset[int]
 
     @classmethod
     def load(cls, guilds: list[dict[str, Any]]) -> Servers:
-        """Who may manage what, and where the bot is (one query)."""
-        manageable = frozenset(
-            entry.id
-            for entry in map(Entry.from_snapshot, guilds)
-            if entry is not None and entry.manageable
-        )
-        return cls(guilds, manageable, frozenset(Guild.objects.present_ids(manageable)))
+        """Parse the snapshot once; where the bot is among the manageable ones (one query)."""
+        rows = tuple(entry for entry in map(Entry.from_snapshot, guilds) if entry is not None)
+        manageable = [entry.id for entry in rows if entry.manageable]
+        return cls(rows, frozenset(Guild.objects.present_ids(manageable)))
+
+    @cached_property
+    def manageable_count(self) -> int:
+        return sum(entry.manageable for entry in self.rows)
 
     @property
     def presence_version(self) -> str:
@@ -79,9 +79,7 @@ class Servers:
         """Servers the person can manage first, then by name."""
         install_prefix = f"{reverse('botinstall:install')}?guild_id="
         rows = []
-        for entry in map(Entry.from_snapshot, self.guilds):
-            if entry is None:
-                continue
+        for entry in self.rows:
             present = entry.id in self.present_ids
             url = (
                 reverse("dashboard:guild", args=[entry.id])
@@ -91,10 +89,6 @@ class Servers:
             rows.append(replace(entry, bot_present=present, action_url=url))
         rows.sort(key=lambda entry: (not entry.manageable, entry.search_name))
         return rows
-
-
-def entries(guilds: list[dict[str, Any]]) -> list[Entry]:
-    return Servers.load(guilds).entries()
 
 
 def find(guilds: list[dict[str, Any]], guild_id: int) -> Entry | None:

@@ -102,18 +102,27 @@ def wait_for_background(timeout: float = 10) -> None:
         future.result(timeout=timeout)
 
 
+def _refresh_row(request) -> str | None:
+    """Refresh the list now and reload it into the request's session row; the problem, if any."""
+    problem = refresh(request.session.session_key)
+    if problem is None:
+        request.session.row.refresh_from_db(fields=["guilds", "guilds_fetched_at", "guilds_stale"])
+    return problem
+
+
+def _is_old(row) -> bool:
+    return timezone.now() - row.guilds_fetched_at > timedelta(seconds=settings.GUILDS_MAX_AGE)
+
+
 def server_list(request) -> ServerList:
     """The servers to show now. A stale snapshot (the bot was just added) is refreshed before
     answering; an old one is served and refreshed in the background."""
     row = request.session.row
     key = request.session.session_key
     if row.guilds_stale or row.guilds_fetched_at is None:
-        problem = refresh(key)
-        if problem is None:
-            row.refresh_from_db(fields=["guilds", "guilds_fetched_at", "guilds_stale"])
+        problem = _refresh_row(request)
         return ServerList(row.guilds, row.guilds_fetched_at, problem)
-    age = timezone.now() - row.guilds_fetched_at
-    if age > timedelta(seconds=settings.GUILDS_MAX_AGE) and not cache.get(_backoff_key(key)):
+    if _is_old(row) and not cache.get(_backoff_key(key)):
         future = _background.submit(_refresh_in_background, key)
         _pending.add(future)
         future.add_done_callback(_pending.discard)
@@ -125,16 +134,10 @@ def confirmed_guilds(request) -> list[dict[str, Any]] | None:
     Discord could not confirm it. For decisions, such as who may change a server's settings,
     that a two-week-old list must not make."""
     row = request.session.row
-    max_age = timedelta(seconds=settings.GUILDS_MAX_AGE)
 
     def recent() -> bool:
-        fetched = row.guilds_fetched_at
-        return not row.guilds_stale and fetched is not None and timezone.now() - fetched <= max_age
+        return not row.guilds_stale and row.guilds_fetched_at is not None and not _is_old(row)
 
-    if recent():
+    if recent() or (_refresh_row(request) is None and recent()):
         return row.guilds
-    if refresh(request.session.session_key) is None:
-        row.refresh_from_db(fields=["guilds", "guilds_fetched_at", "guilds_stale"])
-        if recent():
-            return row.guilds
     return None

@@ -13,8 +13,7 @@ from accounts.decorators import discord_login_required
 from dashboard import servers, snapshots
 from dashboard.forms import GuildConfigForm
 from fightrise.snowflake import parse_snowflake
-from guildbot import store
-from guildbot.models import Guild
+from guildbot.models import Guild, GuildConfig
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +74,7 @@ def guild_settings(request: HttpRequest, guild_id: str) -> HttpResponse:
     guild = Guild.objects.present().filter(guild_id=snowflake).first()
     if guild is None:
         raise Http404("The bot is not in this server")
-    config = store.config_for(guild.guild_id, name=guild.name)
+    config = GuildConfig.objects.for_guild(guild)
     form = GuildConfigForm(request.POST or None, instance=config, guild=guild)
     if request.method == "POST" and form.is_valid():
         form.save()

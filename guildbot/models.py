@@ -81,6 +81,13 @@ class Guild(models.Model):
         return f"{self.name} ({self.guild_id})"
 
 
+class GuildConfigManager(models.Manager["GuildConfig"]):
+    def for_guild(self, guild: Guild) -> GuildConfig:
+        """This server's settings, created with the defaults the first time they are needed."""
+        config, _ = self.get_or_create(guild=guild)
+        return config
+
+
 class GuildConfig(models.Model):
     """The bot's settings for one server, created the first time they are needed."""
 
@@ -102,6 +109,8 @@ class GuildConfig(models.Model):
     locale = models.CharField(max_length=8, choices=LOCALES, default="en")
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = GuildConfigManager()
 
     class Meta:
         verbose_name = "server settings"

@@ -141,12 +141,11 @@ def reconcile_shards(
 
 @database_work
 def config_for(guild_id: int, *, name: str = "") -> GuildConfig:
-    """This server's settings, created with the defaults the first time they are needed."""
+    """This server's settings; the server row too, should a command beat the startup burst."""
     guild, _ = Guild.objects.get_or_create(
         guild_id=guild_id, defaults={"name": name[:100] or str(guild_id)}
     )
-    config, _ = GuildConfig.objects.get_or_create(guild=guild)
-    return config
+    return GuildConfig.objects.for_guild(guild)
 
 
 @database_work
