@@ -20,7 +20,7 @@ class SessionActivityMiddleware:
     def __call__(self, request):
         session = request.session
         session.client_ip = client_ip(request)
-        session.user_agent = request.META.get("HTTP_USER_AGENT", "")
+        session.user_agent = request.META.get("HTTP_USER_AGENT", "")[:512]
         response = self.get_response(request)
         row = getattr(session, "row", None)
         now = timezone.now()
@@ -31,6 +31,6 @@ class SessionActivityMiddleware:
             and row.last_seen < now - LAST_SEEN_EVERY
         ):
             Session.objects.filter(pk=row.pk).update(
-                last_seen=now, ip_address=session.client_ip, user_agent=session.user_agent[:512]
+                last_seen=now, ip_address=session.client_ip, user_agent=session.user_agent
             )
         return response

@@ -85,13 +85,14 @@ class OAuthStateManager(models.Manager["OAuthState"]):
     TTL = timedelta(minutes=10)
     # Pending states per browser: several tabs may log in at once, a script may not pile up rows.
     MAX_PENDING = 5
-    PURGE_EVERY = 60  # seconds between opportunistic purges of expired rows
+    PURGE_EVERY = 60  # seconds between purges of expired states and sessions as logins go
 
     def issue(
         self, *, browser: str, purpose: str, next_path: str = "", data: dict | None = None
     ) -> OAuthState:
         """A fresh state with a PKCE verifier, bound to this browser; the oldest past the cap go."""
-        self.purge_expired(opportunistic=True)
+        if cache.add("oauthstate:purged", True, self.PURGE_EVERY):
+            purge_expired()
         state = self.create(
             state=secrets.token_urlsafe(32),
             purpose=purpose,
@@ -132,14 +133,8 @@ class OAuthStateManager(models.Manager["OAuthState"]):
             raise InvalidState("expired state")
         return row
 
-    def purge_expired(self, *, opportunistic: bool = False) -> int:
-        """Delete expired states, and expired sessions with them (anonymous ones made only to
-        start a login expire in 30 minutes); opportunistic calls do so at most once a minute
-        per cache."""
-        if opportunistic and not cache.add("oauthstate:purged", True, self.PURGE_EVERY):
-            return 0
+    def purge_expired(self) -> int:
         deleted, _ = self.filter(expires_at__lte=timezone.now()).delete()
-        Session.objects.purge_expired()
         return deleted
 
 
@@ -243,11 +238,7 @@ class SessionManager(BaseSessionManager):
             raise GrantRevoked("the session has ended") from None
 
     def store_guilds(self, session_key: str, guilds: list[PartialGuild]) -> None:
-        self.for_key(session_key).update(
-            guilds=[guild.to_snapshot() for guild in guilds],
-            guilds_fetched_at=timezone.now(),
-            guilds_stale=False,
-        )
+        self.for_key(session_key).update(**Session.snapshot_values(guilds))
 
     def mark_guilds_stale(self, session_key: str) -> None:
         self.for_key(session_key).update(guilds_stale=True)
@@ -318,6 +309,15 @@ class Session(AbstractBaseSession):
             and self.token_expires_at - margin > timezone.now()
         )
 
+    @staticmethod
+    def snapshot_values(guilds: list[PartialGuild]) -> dict[str, Any]:
+        """The columns of a fresh server list snapshot."""
+        return {
+            "guilds": [guild.to_snapshot() for guild in guilds],
+            "guilds_fetched_at": timezone.now(),
+            "guilds_stale": False,
+        }
+
     def set_grant(self, grant: TokenGrant) -> None:
         self.access_token = grant.access_token
         # Discord issues a new refresh token with every refresh; the old one stops working.
@@ -335,3 +335,9 @@ class Session(AbstractBaseSession):
             discord_api.revoke_token(token, token_type_hint=hint)
         except discord_api.DiscordError as exc:
             logger.warning("Could not revoke the Discord grant of a session: %s", exc)
+
+
+def purge_expired() -> tuple[int, int]:
+    """Delete expired OAuth states and expired sessions (anonymous sessions made only to
+    start a login expire within 30 minutes); returns how many of each."""
+    return OAuthState.objects.purge_expired(), Session.objects.purge_expired()

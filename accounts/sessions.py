@@ -52,9 +52,7 @@ class SessionStore(DBStore):
             "access_token": grant.access_token,
             "refresh_token": grant.refresh_token,
             "token_expires_at": grant.expires_at,
-            "guilds": [guild.to_snapshot() for guild in guilds],
-            "guilds_fetched_at": timezone.now(),
-            "guilds_stale": False,
+            **Session.snapshot_values(guilds),
         }
         self.modified = True
 
@@ -64,7 +62,7 @@ class SessionStore(DBStore):
         session.user_id = int(user_id) if user_id else None
         session.last_seen = timezone.now()
         session.ip_address = self.client_ip
-        session.user_agent = self.user_agent[:512]
+        session.user_agent = self.user_agent
         for name, value in self._grant.items():
             setattr(session, name, value)
         return session
@@ -85,14 +83,10 @@ class SessionStore(DBStore):
                 raise CreateError from None
         else:
             fields = SAVED_FIELDS + (GRANT_FIELDS if self._grant else [])
-            values = {
-                self.model._meta.get_field(name).attname: getattr(
-                    session, self.model._meta.get_field(name).attname
-                )
-                for name in fields
-            }
+            attnames = [self.model._meta.get_field(name).attname for name in fields]
+            values = {attname: getattr(session, attname) for attname in attnames}
             try:
-                rows = self.model.objects.using(using).filter(session_key=self.session_key)
+                rows = self.model.objects.db_manager(using).for_key(self.session_key)
                 updated = rows.update(**values)
             except DatabaseError:
                 raise UpdateError from None

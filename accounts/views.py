@@ -25,7 +25,6 @@ from fightrise import discord_api
 logger = logging.getLogger(__name__)
 
 SCOPES = "identify guilds"
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _redirect_uri(request: HttpRequest) -> str:
@@ -67,7 +66,7 @@ def callback(request: HttpRequest) -> HttpResponse:
     if not user.is_active:
         logger.warning("Login refused for deactivated user %s", user.pk)
         raise AuthorizationFailed("login_failed")
-    auth.login(request, user, backend=MODEL_BACKEND)  # rotates the session key
+    auth.login(request, user)  # rotates the session key
     request.session.set_expiry(None)
     request.session.set_discord_grant(grant, guilds)
     logger.info("User %s logged in with %d servers", user.discord_id, len(guilds))

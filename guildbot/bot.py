@@ -125,22 +125,27 @@ class FightRiseBot(commands.AutoShardedBot):
         logger.error("Gave up recording shard %d's startup servers; events still apply", shard_id)
         return 0, 0
 
+    async def _record_after_burst(self, guild: discord.Guild) -> bool:
+        """Write a server now, unless its shard's startup burst (which will) is still open."""
+        if guild.shard_id not in self.ready_shards:
+            return False
+        await sync_to_async(store.record_present)([snapshot(guild)])
+        return True
+
     async def on_guild_join(self, guild: discord.Guild) -> None:
-        if guild.shard_id in self.ready_shards:
-            await sync_to_async(store.record_present)([snapshot(guild)])
+        if await self._record_after_burst(guild):
             logger.info("Joined server %s (%s)", guild.id, guild.name)
 
     async def on_guild_available(self, guild: discord.Guild) -> None:
-        if guild.shard_id in self.ready_shards:
-            await sync_to_async(store.record_present)([snapshot(guild)])
+        if await self._record_after_burst(guild):
             logger.info("Server %s is available again", guild.id)
 
     async def on_guild_update(self, before: discord.Guild, after: discord.Guild) -> None:
         await sync_to_async(store.record_present)([snapshot(after)])
 
     async def _channels_changed(self, channel: discord.abc.GuildChannel) -> None:
-        if channel.guild.shard_id in self.ready_shards and isinstance(channel, discord.TextChannel):
-            await sync_to_async(store.record_present)([snapshot(channel.guild)])
+        if isinstance(channel, discord.TextChannel):
+            await self._record_after_burst(channel.guild)
 
     async def on_guild_channel_create(self, channel: discord.abc.GuildChannel) -> None:
         await self._channels_changed(channel)

@@ -2,13 +2,12 @@
 
 from django.core.management.base import BaseCommand
 
-from accounts.models import OAuthState, Session
+from accounts.models import purge_expired
 
 
 class Command(BaseCommand):
     help = "Delete expired OAuth states and sessions."
 
     def handle(self, *args, **options):
-        sessions = Session.objects.purge_expired()
-        states = OAuthState.objects.purge_expired()
+        states, sessions = purge_expired()
         self.stdout.write(f"Deleted {states} expired OAuth state(s) and {sessions} session(s).")
