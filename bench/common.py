@@ -143,8 +143,8 @@ class Browser:
         return next(cookie.value for cookie in self.cookies if cookie.name == name)
 
 
-def log_in(browser: Browser, site_url: str, sim: SimClient, user_id: str) -> float:
-    """A whole login as `user_id`; returns the seconds the callback took."""
+def consent(browser: Browser, site_url: str, sim: SimClient, user_id: str) -> tuple[str, dict]:
+    """Start a login and press Authorize as `user_id`: the callback URL and Discord's params."""
     status, location, _ = browser.get(f"{site_url}/auth/login/")
     assert status == 302, status
     params = {key: values[0] for key, values in parse_qs(urlsplit(location).query).items()}
@@ -156,6 +156,12 @@ def log_in(browser: Browser, site_url: str, sim: SimClient, user_id: str) -> flo
         user_id,
         code_challenge=params.get("code_challenge"),
     )
+    return callback, params
+
+
+def log_in(browser: Browser, site_url: str, sim: SimClient, user_id: str) -> float:
+    """A whole login as `user_id`; returns the seconds the callback took."""
+    callback, _ = consent(browser, site_url, sim, user_id)
     started = time.perf_counter()
     status, location, _ = browser.get(callback)
     elapsed = time.perf_counter() - started

@@ -84,21 +84,17 @@ def load(url: str, path: str, cookie: str) -> dict:
     }
 
 
-def queries_per_dashboard(guild_count: int) -> int:
+def queries_per_dashboard(guild_count: int) -> tuple[int, object]:
     """SQL queries of one dashboard view for a person in `guild_count` servers (in process)."""
-    from datetime import timedelta
-
     from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from django.utils import timezone
 
     from accounts.models import User
-    from accounts.sessions import SessionStore
-    from fightrise.discord_api import PartialGuild, TokenGrant
+    from fightrise.discord_api import PartialGuild
     from guildbot.models import Guild
+    from tests.factories import signed_in_session
 
     base = 950000000000000000 + guild_count * 1000
     user = User.objects.create(
@@ -109,16 +105,8 @@ def queries_per_dashboard(guild_count: int) -> int:
         for n in range(guild_count)
     ]
     Guild.objects.bulk_create([Guild(guild_id=guild.id, name=guild.name) for guild in guilds[::4]])
-    store = SessionStore()
-    store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    grant = TokenGrant("a", "r", timezone.now() + timedelta(days=7), ("identify", "guilds"))
-    store.set_discord_grant(grant, guilds)
-    store.create()
-    store.save()
     client = Client(HTTP_HOST="127.0.0.1")
-    client.cookies[settings.SESSION_COOKIE_NAME] = store.session_key
+    client.cookies[settings.SESSION_COOKIE_NAME] = signed_in_session(user, guilds)
     with CaptureQueriesContext(connection) as captured:
         assert client.get(DASHBOARD).status_code == 200
     return len(captured), client

@@ -8,8 +8,18 @@ same simulator, is the earlier Flask design's three sequential calls.
 from __future__ import annotations
 
 import time
+from urllib.parse import parse_qs, urlsplit
 
-from bench.common import Browser, discordsim, log_in, median, percentile, prepare_database, site
+from bench.common import (
+    Browser,
+    consent,
+    discordsim,
+    log_in,
+    median,
+    percentile,
+    prepare_database,
+    site,
+)
 from discordsim import sample
 
 LATENCY_MS = 100
@@ -21,20 +31,8 @@ def sequential_baseline(sim, site_url: str) -> float:
     from accounts.models import OAuthState
     from fightrise import discord_api
 
-    browser = Browser()
-    status, location, _ = browser.get(f"{site_url}/auth/login/")
-    from urllib.parse import parse_qs, urlsplit
-
-    params = {key: values[0] for key, values in parse_qs(urlsplit(location).query).items()}
+    callback, params = consent(Browser(), site_url, sim, sample.ADA_ID)
     verifier = OAuthState.objects.get(state=params["state"]).code_verifier
-    callback = sim.authorize(
-        params["client_id"],
-        params["redirect_uri"],
-        params["scope"],
-        params["state"],
-        sample.ADA_ID,
-        code_challenge=params["code_challenge"],
-    )
     code = parse_qs(urlsplit(callback).query)["code"][0]
     started = time.perf_counter()
     grant = discord_api.exchange_code(

@@ -188,24 +188,24 @@ async def remove_bot(request: web.Request) -> web.Response:
     return json_response({"removed": removed, "delivered": delivered})
 
 
-async def outage(request: web.Request) -> web.Response:
+def _set_available(request: web.Request, *, available: bool) -> web.Response:
+    """An outage (GUILD_DELETE unavailable) or its end (GUILD_CREATE) for one server."""
     guild = _guild(request)
     if guild is None:
         return problem(404, "no such server")
     if not guild.bot_present:
         return problem(409, "the bot is not in this server")
-    guild.unavailable = True
-    return json_response({"delivered": request.app[HUB].outage(guild.id)})
+    guild.unavailable = not available
+    hub = request.app[HUB]
+    return json_response({"delivered": hub.recovered(guild) if available else hub.outage(guild.id)})
+
+
+async def outage(request: web.Request) -> web.Response:
+    return _set_available(request, available=False)
 
 
 async def recover(request: web.Request) -> web.Response:
-    guild = _guild(request)
-    if guild is None:
-        return problem(404, "no such server")
-    if not guild.bot_present:
-        return problem(409, "the bot is not in this server")
-    guild.unavailable = False
-    return json_response({"delivered": request.app[HUB].recovered(guild)})
+    return _set_available(request, available=True)
 
 
 async def update_guild(request: web.Request) -> web.Response:

@@ -160,13 +160,8 @@ def make_user(django_user_model):
 @pytest.fixture
 def sign_in(make_user, settings):
     """Give `client` a signed-in session directly in the database (no OAuth round trip)."""
-    from datetime import timedelta
-
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.utils import timezone
-
-    from accounts.sessions import SessionStore
-    from fightrise.discord_api import PartialGuild, TokenGrant
+    from fightrise.discord_api import PartialGuild
+    from tests.factories import signed_in_session
 
     def sign(
         client,
@@ -177,22 +172,15 @@ def sign_in(make_user, settings):
         refresh_token: str = REFRESH_TOKEN,
         expires_in: int = 604800,
     ):
-        user = user or make_user()
-        store = SessionStore()
-        store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        grant = TokenGrant(
+        raw = GUILDS if guilds is None else guilds
+        key = signed_in_session(
+            user or make_user(),
+            [PartialGuild.from_raw(guild) for guild in raw],
             access_token=access_token,
             refresh_token=refresh_token,
-            expires_at=timezone.now() + timedelta(seconds=expires_in),
-            scope=("identify", "guilds"),
+            expires_in=expires_in,
         )
-        raw = GUILDS if guilds is None else guilds
-        store.set_discord_grant(grant, [PartialGuild.from_raw(guild) for guild in raw])
-        store.create()
-        store.save()
-        client.cookies[settings.SESSION_COOKIE_NAME] = store.session_key
-        return store.session_key
+        client.cookies[settings.SESSION_COOKIE_NAME] = key
+        return key
 
     return sign

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import discord
 import pytest
 import requests
+import yarl
 
 from discordsim import sample
 from discordsim.testing import SimClient, running_sim
@@ -69,3 +71,15 @@ def login(sim: SimClient, exchange):
         return response.json()
 
     return run
+
+
+@pytest.fixture
+def discord_at(sim, monkeypatch):
+    """Point discord.py at the simulator: REST base and the default gateway."""
+    monkeypatch.setattr(discord.http.Route, "BASE", f"{sim.url}/api/v10")
+    monkeypatch.setattr(
+        discord.gateway.DiscordWebSocket,
+        "DEFAULT_GATEWAY",
+        yarl.URL(sim.url.replace("http", "ws") + "/gateway"),
+    )
+    return sim

@@ -8,7 +8,6 @@ import time
 
 import discord
 import pytest
-import yarl
 
 from discordsim import sample
 from discordsim.state import State
@@ -54,18 +53,6 @@ class PlainBot(Events, discord.Client):
     def __init__(self, **options) -> None:
         Events.__init__(self)
         discord.Client.__init__(self, **options)
-
-
-@pytest.fixture
-def discord_at(sim, monkeypatch):
-    """Point discord.py at the simulator: REST base and the default gateway."""
-    monkeypatch.setattr(discord.http.Route, "BASE", f"{sim.url}/api/v10")
-    monkeypatch.setattr(
-        discord.gateway.DiscordWebSocket,
-        "DEFAULT_GATEWAY",
-        yarl.URL(sim.url.replace("http", "ws") + "/gateway"),
-    )
-    return sim
 
 
 @contextlib.asynccontextmanager

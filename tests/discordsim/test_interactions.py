@@ -8,7 +8,6 @@ import contextlib
 import discord
 import pytest
 import requests
-import yarl
 from discord import app_commands
 
 from discordsim import permissions, sample
@@ -77,24 +76,12 @@ async def running_bot(sync: bool = True):
             await asyncio.wait_for(task, 5)
 
 
-@pytest.fixture
-def gateway_at(sim, monkeypatch):
-    """discord.py's REST base and default gateway on the simulator."""
-    monkeypatch.setattr(discord.http.Route, "BASE", f"{sim.url}/api/v10")
-    monkeypatch.setattr(
-        discord.gateway.DiscordWebSocket,
-        "DEFAULT_GATEWAY",
-        yarl.URL(sim.url.replace("http", "ws") + "/gateway"),
-    )
-    return sim
-
-
 def channel_id(sim, guild_id: str, name: str) -> str:
     guild = next(g for g in sim.scenario()["guilds"] if g["id"] == guild_id)
     return next(c["id"] for c in guild["channels"] if c["name"] == name)
 
 
-def test_it_round_trips_tree_sync(gateway_at):
+def test_it_round_trips_tree_sync(discord_at):
     async def scenario():
         async with running_bot(sync=False) as bot:
             synced = await bot.tree.sync()
@@ -113,8 +100,8 @@ def test_it_round_trips_tree_sync(gateway_at):
     asyncio.run(scenario())
 
 
-def test_it_answers_an_interaction_with_an_ephemeral_message(gateway_at):
-    sim = gateway_at
+def test_it_answers_an_interaction_with_an_ephemeral_message(discord_at):
+    sim = discord_at
     matches = channel_id(sim, sample.FIGHTRISE_HQ_ID, "matches")
 
     async def scenario():
@@ -173,8 +160,8 @@ def test_it_answers_an_interaction_with_an_ephemeral_message(gateway_at):
     assert callback_request["query"] == {"with_response": "1"}
 
 
-def test_it_sends_interactions_as_discord_builds_them(gateway_at):
-    sim = gateway_at
+def test_it_sends_interactions_as_discord_builds_them(discord_at):
+    sim = discord_at
     general = channel_id(sim, sample.MIDNIGHT_ARENA_ID, "general")
 
     async def scenario():
@@ -206,8 +193,8 @@ def test_it_sends_interactions_as_discord_builds_them(gateway_at):
     assert payload["entitlements"] == [] and payload["token"] == created["token"]
 
 
-def test_it_turns_a_followup_after_a_deferral_into_the_answer(gateway_at):
-    sim = gateway_at
+def test_it_turns_a_followup_after_a_deferral_into_the_answer(discord_at):
+    sim = discord_at
     general = channel_id(sim, sample.FIGHTRISE_HQ_ID, "general")
 
     async def scenario():
@@ -226,8 +213,8 @@ def test_it_turns_a_followup_after_a_deferral_into_the_answer(gateway_at):
     assert [r["kind"] for r in record["responses"]] == ["callback", "followup", "edit_original"]
 
 
-def test_it_refuses_a_second_acknowledgement(gateway_at):
-    sim = gateway_at
+def test_it_refuses_a_second_acknowledgement(discord_at):
+    sim = discord_at
     general = channel_id(sim, sample.FIGHTRISE_HQ_ID, "general")
 
     async def scenario():
@@ -254,8 +241,8 @@ def test_it_refuses_a_second_acknowledgement(gateway_at):
     assert wrong.json() == {"message": "Unknown interaction", "code": 10062}
 
 
-def test_it_checks_the_command_and_its_options(gateway_at):
-    sim = gateway_at
+def test_it_checks_the_command_and_its_options(discord_at):
+    sim = discord_at
     general = channel_id(sim, sample.FIGHTRISE_HQ_ID, "general")
 
     async def scenario():

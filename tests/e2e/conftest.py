@@ -110,6 +110,18 @@ def start_bot(sim, transactional_db):
             sys.stderr.write(output)
 
 
+def present() -> set[int]:
+    """The servers the table says the bot is in."""
+    from guildbot.models import Guild
+
+    return set(Guild.objects.present().values_list("guild_id", flat=True))
+
+
+def bot_servers(sim) -> set[int]:
+    """The servers discordsim says the bot is in."""
+    return {int(guild["id"]) for guild in sim.scenario()["guilds"] if guild.get("bot_present")}
+
+
 def wait_for(condition, *, timeout: float = 20, interval: float = 0.1, message: str = ""):
     """Poll `condition` until it returns something truthy, or fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout

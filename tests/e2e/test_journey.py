@@ -12,19 +12,11 @@ import pytest
 from playwright.sync_api import expect
 
 from discordsim import sample
-from guildbot.models import Guild, GuildConfig
-from tests.e2e.conftest import wait_for
+from guildbot.models import GuildConfig
+from tests.e2e.conftest import bot_servers, present, wait_for
 
 DESKTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 360, "height": 780}
-
-
-def present() -> set[int]:
-    return set(Guild.objects.present().values_list("guild_id", flat=True))
-
-
-def bot_servers(sim) -> set[int]:
-    return {int(guild["id"]) for guild in sim.scenario()["guilds"] if guild.get("bot_present")}
 
 
 def first_channel_id(sim, guild_id: str) -> str:

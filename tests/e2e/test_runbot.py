@@ -7,15 +7,7 @@ import pytest
 from discordsim import sample
 from fightrise.snowflake import shard_of
 from guildbot.models import Guild, GuildConfig
-from tests.e2e.conftest import wait_for
-
-
-def present() -> set[int]:
-    return set(Guild.objects.present().values_list("guild_id", flat=True))
-
-
-def bot_servers(sim) -> set[int]:
-    return {int(guild["id"]) for guild in sim.scenario()["guilds"] if guild.get("bot_present")}
+from tests.e2e.conftest import bot_servers, present, wait_for
 
 
 def test_servers_appear_and_follow_joins_removals_and_outages(sim, start_bot):

@@ -1,0 +1,37 @@
+"""Signed-in sessions made directly in the database, for tests and benchmarks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.utils import timezone
+
+from accounts.sessions import SessionStore
+from fightrise.discord_api import PartialGuild, TokenGrant
+
+
+def signed_in_session(
+    user,
+    guilds: Iterable[PartialGuild],
+    *,
+    access_token: str = "access",
+    refresh_token: str = "refresh",
+    expires_in: int = 604800,
+) -> str:
+    """A session as a login leaves it (user, grant, server list); returns its key."""
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    grant = TokenGrant(
+        access_token=access_token,
+        refresh_token=refresh_token,
+        expires_at=timezone.now() + timedelta(seconds=expires_in),
+        scope=("identify", "guilds"),
+    )
+    store.set_discord_grant(grant, list(guilds))
+    store.create()
+    return store.session_key
