@@ -243,16 +243,30 @@ class SessionManager(BaseSessionManager):
     def mark_guilds_stale(self, session_key: str) -> None:
         self.for_key(session_key).update(guilds_stale=True)
 
-    def end(self, sessions: models.QuerySet[Session]) -> int:
-        """Revoke each session's Discord grant (best effort), then delete the sessions."""
+    def end(self, sessions: models.QuerySet[Session], *, retry_later: bool = False) -> int:
+        """Revoke each session's Discord grant (best effort), then delete the sessions.
+
+        With `retry_later`, the first grant Discord cannot be asked about (down, slow or
+        rate limited) stops the run: that session and the rest stay for the next one.
+        """
         ended = 0
-        for session in sessions.select_related(None).only("pk", *TOKEN_FIELDS):
-            session.revoke_grant()
+        for session in sessions.select_related(None).only("pk", *TOKEN_FIELDS).order_by("pk"):
+            if not session.revoke_grant() and retry_later:
+                break
             ended += self.filter(pk=session.pk).delete()[0]
         return ended
 
-    def purge_expired(self) -> int:
-        deleted, _ = self.filter(expire_date__lte=timezone.now()).delete()
+    def purge_expired(self, *, revoke: bool = False) -> int:
+        """Delete expired sessions; returns how many.
+
+        Those without a Discord grant (anonymous, or whose grant was lost) go at once. Those
+        holding one are revoked at Discord first, and only when `revoke` is set (the daily
+        command): a request never calls Discord for sessions that are not its own.
+        """
+        expired = self.filter(expire_date__lte=timezone.now())
+        deleted, _ = expired.filter(access_token="", refresh_token="").delete()
+        if revoke:
+            deleted += self.end(expired, retry_later=True)
         return deleted
 
 
@@ -324,20 +338,29 @@ class Session(AbstractBaseSession):
         self.refresh_token = grant.refresh_token or self.refresh_token
         self.token_expires_at = grant.expires_at
 
-    def revoke_grant(self) -> None:
-        """Ask Discord to revoke this session's authorization; never raises."""
+    def revoke_grant(self) -> bool:
+        """Ask Discord to revoke this session's authorization; never raises.
+
+        False when Discord could not be asked (down, timed out, rate limited): worth another
+        try later. A refusal (the grant is already gone) counts as done.
+        """
         token, hint = self.refresh_token, "refresh_token"
         if not token:
             token, hint = self.access_token, "access_token"
         if not token:
-            return
+            return True
         try:
             discord_api.revoke_token(token, token_type_hint=hint)
+        except (discord_api.DiscordUnavailable, discord_api.DiscordRateLimited) as exc:
+            logger.warning("Could not reach Discord to revoke the grant of a session: %s", exc)
+            return False
         except discord_api.DiscordError as exc:
-            logger.warning("Could not revoke the Discord grant of a session: %s", exc)
+            logger.warning("Discord refused to revoke the grant of a session: %s", exc)
+        return True
 
 
-def purge_expired() -> tuple[int, int]:
+def purge_expired(*, revoke: bool = False) -> tuple[int, int]:
     """Delete expired OAuth states and expired sessions (anonymous sessions made only to
-    start a login expire within 30 minutes); returns how many of each."""
-    return OAuthState.objects.purge_expired(), Session.objects.purge_expired()
+    start a login expire within 30 minutes); returns how many of each. With `revoke`, expired
+    sessions that hold a Discord grant are revoked and deleted too (see purge_expired)."""
+    return OAuthState.objects.purge_expired(), Session.objects.purge_expired(revoke=revoke)
