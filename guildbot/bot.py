@@ -12,12 +12,14 @@ import asyncio
 import logging
 import signal
 from collections.abc import Sequence
+from typing import Any
 
 import discord
 import yarl
 from asgiref.sync import sync_to_async
 from discord.ext import commands
 from discord.gateway import DiscordWebSocket
+from discord.state import AutoShardedConnectionState
 from django.conf import settings
 from django.db import DatabaseError
 
@@ -49,6 +51,20 @@ def snapshot(guild: discord.Guild) -> store.GuildSnapshot:
     )
 
 
+class ReadyIsTheWholeTruth(AutoShardedConnectionState):
+    """discord.py keeps its server cache when a shard that could not resume identifies again,
+    and its new READY lists only the servers the bot is in now: a server it was removed from
+    while away would stay cached and look present. Forget this shard's unlisted servers."""
+
+    def parse_ready(self, data: Any) -> None:
+        shard_id = data["shard"][0]
+        listed = {int(guild["id"]) for guild in data["guilds"]}
+        for guild in list(self._guilds.values()):
+            if guild.shard_id == shard_id and guild.id not in listed:
+                self._remove_guild(guild)
+        super().parse_ready(data)
+
+
 class FightRiseBot(commands.AutoShardedBot):
     def __init__(self, *, shard_count: int | None = None, shard_ids: Sequence[int] | None = None):
         # The bot never joins voice: no warning about voice libraries it does not need.
@@ -68,6 +84,15 @@ class FightRiseBot(commands.AutoShardedBot):
         )
         # Shards whose startup burst is written; until then events are left to the batch.
         self.ready_shards: set[int] = set()
+
+    def _get_state(self, **options: Any) -> AutoShardedConnectionState:
+        return ReadyIsTheWholeTruth(
+            dispatch=self.dispatch,
+            handlers=self._handlers,
+            hooks=self._hooks,
+            http=self.http,
+            **options,
+        )
 
     async def setup_hook(self) -> None:
         # With a fixed shard count discord.py connects to its default gateway instead of

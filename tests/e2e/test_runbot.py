@@ -60,6 +60,30 @@ def test_a_reconnect_resumes_without_losing_the_tables_truth(sim, start_bot):
     assert resumed_before >= 1
 
 
+def test_a_server_left_while_the_session_was_lost_is_marked_left(sim, start_bot):
+    """A shard that cannot resume identifies again; its new READY is the whole truth, even
+    though the process still remembers the servers of its previous session."""
+    expected = bot_servers(sim)
+    start_bot()
+    wait_for(lambda: present() == expected)
+    gone = int(sample.CASUAL_FRIDAYS_ID)
+    sessions_before = len(sim.gateway_sessions())
+    scenario = sim.scenario()
+    for guild in scenario["guilds"]:
+        if guild["id"] == sample.CASUAL_FRIDAYS_ID:
+            guild["bot_present"] = False
+    # Loading a scenario drops every gateway session: the bot cannot resume and never hears
+    # a GUILD_DELETE for the server it lost meanwhile.
+    sim.load_scenario(scenario)
+    wait_for(lambda: len(sim.gateway_sessions()) > 0, message="the bot identified again")
+    wait_for(
+        lambda: present() == expected - {gone},
+        message="the lost server marked left",
+    )
+    assert Guild.objects.get(guild_id=gone).left_at is not None
+    assert sessions_before >= 1
+
+
 @pytest.mark.parametrize("first", [0, 1])
 def test_two_processes_split_the_shards(sim, start_bot, first):
     scenario = sample.bulk_scenario(guilds=60, bot_in=60, user_guilds=10)
