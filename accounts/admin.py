@@ -106,7 +106,8 @@ class SessionAdmin(admin.ModelAdmin):
         return agent if len(agent) <= 60 else f"{agent[:57]}..."
 
     @admin.action(
-        description="End selected sessions (revoke their Discord tokens)", permissions=["end"]
+        description="End selected sessions (and revoke the Discord grants no session still uses)",
+        permissions=["end"],
     )
     def end_sessions(self, request, queryset):
         ended = Session.objects.end(queryset)

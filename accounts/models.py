@@ -244,17 +244,35 @@ class SessionManager(BaseSessionManager):
         self.for_key(session_key).update(guilds_stale=True)
 
     def end(self, sessions: models.QuerySet[Session], *, retry_later: bool = False) -> int:
-        """Revoke each session's Discord grant (best effort), then delete the sessions.
+        """Delete the sessions, first revoking the person's Discord authorization (best
+        effort) when the session is the last one that uses it.
 
         With `retry_later`, the first grant Discord cannot be asked about (down, slow or
         rate limited) stops the run: that session and the rest stay for the next one.
         """
         ended = 0
-        for session in sessions.select_related(None).only("pk", *TOKEN_FIELDS).order_by("pk"):
-            if not session.revoke_grant() and retry_later:
+        rows = sessions.select_related(None).only("pk", "user_id", *TOKEN_FIELDS)
+        for session in rows.order_by("pk"):
+            revoked = self._authorization_used_elsewhere(session) or session.revoke_grant()
+            if not revoked and retry_later:
                 break
             ended += self.filter(pk=session.pk).delete()[0]
         return ended
+
+    def _authorization_used_elsewhere(self, session: Session) -> bool:
+        """Whether another live session of the same person holds a Discord grant.
+
+        Discord keeps one authorization per person and application, and revoking any of its
+        tokens revokes all of them: revoking now would sign the person out there too.
+        """
+        if session.user_id is None:
+            return False
+        return (
+            self.filter(user_id=session.user_id, expire_date__gt=timezone.now())
+            .exclude(pk=session.pk)
+            .exclude(access_token="", refresh_token="")
+            .exists()
+        )
 
     def purge_expired(self, *, revoke: bool = False) -> int:
         """Delete expired sessions; returns how many.

@@ -108,6 +108,23 @@ def test_the_end_sessions_action_revokes_and_deletes(staff, sign_in, fake_discor
     assert victim.get("/dashboard/").status_code == 302
 
 
+def test_ending_every_session_of_a_person_revokes_their_authorization_once(
+    staff, sign_in, make_user, fake_discord
+):
+    person = make_user()
+    keys = [sign_in(Client(), user=person, refresh_token=f"refresh-{n}") for n in range(3)]
+    fake_discord.revoke(token="refresh-2")
+    selected = list(Session.objects.filter(session_key__in=keys).values_list("pk", flat=True))
+    response = staff.post(
+        "/admin/accounts/session/",
+        {"action": "end_sessions", "_selected_action": selected},
+        follow=True,
+    )
+    assert "Ended 3 session(s)." in response.content.decode()
+    assert len(fake_discord.calls) == 1
+    assert not Session.objects.filter(session_key__in=keys).exists()
+
+
 def test_sessions_cannot_be_added_edited_or_deleted_without_revoking(staff, sign_in):
     key = sign_in(Client())
     session_id = Session.objects.get(session_key=key).pk

@@ -68,3 +68,22 @@ def test_logout_with_the_csrf_token_works(sign_in, fake_discord):
 
 def test_logout_of_an_anonymous_browser_just_goes_home(client):
     assert client.post("/auth/logout/")["Location"] == "/"
+
+
+def test_logout_in_one_browser_leaves_the_persons_other_sessions_working(
+    sign_in, make_user, fake_discord
+):
+    """Revoking any token ends the person's whole authorization at Discord, so it is revoked
+    only when their last session that uses it logs out."""
+    person = make_user()
+    phone, laptop = Client(), Client()
+    sign_in(phone, user=person)
+    laptop_key = sign_in(laptop, user=person, refresh_token="laptop-refresh-token")
+    assert phone.post("/auth/logout/")["Location"] == "/"
+    assert len(fake_discord.calls) == 0
+    assert laptop.get("/dashboard/").status_code == 200
+
+    fake_discord.revoke(token="laptop-refresh-token")
+    laptop.post("/auth/logout/")
+    assert len(fake_discord.calls) == 1
+    assert not Session.objects.for_key(laptop_key).exists()

@@ -92,6 +92,22 @@ def test_a_grant_discord_could_not_revoke_waits_for_the_next_run(
     assert not Session.objects.exists()
 
 
+def test_an_expired_session_of_someone_still_signed_in_elsewhere_is_not_revoked(
+    sign_in, make_user, expire, fake_discord
+):
+    """Discord keeps one authorization per person: revoking the old session's tokens would
+    revoke the new session's too."""
+    person = make_user()
+    laptop = Client()
+    old = sign_in(Client(), user=person)
+    sign_in(laptop, user=person, refresh_token="laptop-refresh-token")
+    expire(old)
+    assert "1 session(s)" in purge()
+    assert len(fake_discord.calls) == 0
+    assert not Session.objects.for_key(old).exists()
+    assert laptop.get("/dashboard/").status_code == 200
+
+
 def test_a_grant_discord_refuses_to_revoke_is_deleted_all_the_same(sign_in, expire, fake_discord):
     key = sign_in(Client())
     expire(key)
