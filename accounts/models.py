@@ -16,7 +16,6 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.sessions.base_session import AbstractBaseSession, BaseSessionManager
 from django.core.cache import cache
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 
 from accounts.crypto import EncryptedTextField
@@ -182,37 +181,40 @@ _sleep = time.sleep
 class SessionManager(BaseSessionManager):
     # Refresh the access token when it has less than this left.
     REFRESH_MARGIN = timedelta(minutes=10)
-    # A refresh lease outlives the longest refresh: two timeouts and one 429 wait.
-    REFRESH_LEASE = timedelta(seconds=30)
+    # How long a worker that lost a race for a refresh token waits for the winner to save.
+    WINNER_SAVE_WAIT = 5.0
 
     def for_key(self, session_key: str | None) -> models.QuerySet[Session]:
         return self.filter(session_key=session_key or "")
+
+    def refresh_lease(self) -> timedelta:
+        """Longer than the longest refresh: two timed-out attempts and one 429 wait."""
+        seconds = 2 * settings.DISCORD_TIMEOUT + discord_api.MAX_RETRY_WAIT + 10
+        return timedelta(seconds=seconds)
 
     def fresh_access_token(self, session_key: str) -> str:
         """A valid access token for the session, refreshed first when it is near expiry.
 
         Discord rotates refresh tokens, so two workers must never spend the same one: a
-        refresh runs under a lease taken with one conditional UPDATE, and whoever does not
+        refresh runs under a lease taken with a conditional UPDATE, and whoever does not
         hold it waits for the new token. No transaction stays open across the HTTP call, so
-        SQLite's write lock is never held while Discord thinks.
+        SQLite's write lock is never held while Discord thinks. Should a worker stall past
+        its lease and another spend the same refresh token, Discord refuses one of the two:
+        the loser takes the winner's tokens instead of ending the session.
         Raises GrantRevoked when there is no grant or Discord refuses the refresh token.
         """
-        deadline = time.monotonic() + 2 * settings.DISCORD_TIMEOUT + 5
+        deadline = time.monotonic() + self.refresh_lease().total_seconds() + 5
         while True:
             session = self._token_row(session_key)
             if session.has_fresh_token(self.REFRESH_MARGIN):
                 return session.access_token
-            now = timezone.now()
-            leased = (
-                self.filter(pk=session.pk)
-                .filter(Q(token_refresh_until__isnull=True) | Q(token_refresh_until__lt=now))
-                .update(token_refresh_until=now + self.REFRESH_LEASE)
-            )
-            if leased:
+            lease, took_over = self._take_lease(session.pk)
+            if lease:
                 break
             if time.monotonic() > deadline:
                 raise discord_api.DiscordUnavailable("another worker's token refresh did not end")
             _sleep(0.1)
+        mine = self.filter(pk=session.pk, token_refresh_until=lease)
         try:
             # Read again under the lease: a refresh may have finished since the first read.
             session = self._token_row(session_key)
@@ -220,16 +222,44 @@ class SessionManager(BaseSessionManager):
                 return session.access_token
             if not session.refresh_token:
                 raise GrantRevoked("no refresh token")
+            spent = session.refresh_token
             try:
-                grant = discord_api.refresh_grant(session.refresh_token)
+                grant = discord_api.refresh_grant(spent)
             except discord_api.InvalidGrant as exc:
+                contested = took_over or not mine.exists()
+                newer = self._newer_token(session_key, spent, self.WINNER_SAVE_WAIT * contested)
+                if newer:
+                    return newer
                 raise GrantRevoked("Discord refused the refresh token") from exc
             session.set_grant(grant)
             session.save(update_fields=["token_expires_at", *TOKEN_FIELDS])
             logger.info("Refreshed the Discord token of session %s", session.pk)
             return session.access_token
         finally:
-            self.filter(pk=session.pk).update(token_refresh_until=None)
+            mine.update(token_refresh_until=None)  # only our own lease, never a successor's
+
+    def _take_lease(self, pk: int) -> tuple[Any, bool]:
+        """(the lease taken or None, whether it was taken over from a worker that overran)."""
+        now = timezone.now()
+        lease = now + self.refresh_lease()
+        rows = self.filter(pk=pk)
+        if rows.filter(token_refresh_until__isnull=True).update(token_refresh_until=lease):
+            return lease, False
+        if rows.filter(token_refresh_until__lt=now).update(token_refresh_until=lease):
+            logger.warning("Took over the token refresh lease of session %s", pk)
+            return lease, True
+        return None, False
+
+    def _newer_token(self, session_key: str, spent: str, wait: float) -> str | None:
+        """The access token saved by whoever spent `spent` first, waiting up to `wait` s."""
+        deadline = time.monotonic() + wait
+        while True:
+            session = self._token_row(session_key)
+            if session.refresh_token != spent and session.has_fresh_token(self.REFRESH_MARGIN):
+                return session.access_token
+            if time.monotonic() >= deadline:
+                return None
+            _sleep(0.1)
 
     def _token_row(self, session_key: str) -> Session:
         try:

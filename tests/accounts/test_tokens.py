@@ -71,6 +71,92 @@ def test_two_requests_needing_a_refresh_together_refresh_once(client, sign_in, f
     assert Session.objects.get(session_key=key).refresh_token == p.NEW_REFRESH_TOKEN
 
 
+def token_answer(status: int, body: dict):
+    return (status, {"Content-Type": "application/json"}, json.dumps(body))
+
+
+INVALID_GRANT = {"error": "invalid_grant", "error_description": "Invalid refresh token"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_needing_a_refresh_together_spend_the_refresh_token_once(sign_in, fake_discord):
+    """Straight at the lease, without the dashboard's per-session lock in front of it."""
+    key = sign_in(Client(), expires_in=60)
+
+    def slow_refresh(request):
+        threading.Event().wait(0.3)  # the other worker arrives while this one runs
+        return token_answer(200, p.REFRESH_RESPONSE)
+
+    fake_discord.mock.add_callback("POST", p.TOKEN_URL, callback=slow_refresh)
+    tokens = run_together(2, lambda: Session.objects.fresh_access_token(key))
+    assert tokens == [p.NEW_ACCESS_TOKEN, p.NEW_ACCESS_TOKEN]
+    assert len(fake_discord.calls) == 1
+    session = Session.objects.get(session_key=key)
+    assert (session.refresh_token, session.token_refresh_until) == (p.NEW_REFRESH_TOKEN, None)
+
+
+@pytest.mark.django_db
+def test_the_lease_outlasts_the_longest_refresh(settings):
+    from fightrise.discord_api import MAX_RETRY_WAIT
+
+    settings.DISCORD_TIMEOUT = 20
+    assert Session.objects.refresh_lease().total_seconds() > 2 * 20 + MAX_RETRY_WAIT
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("winner", ["stalled", "successor"])
+def test_a_refresh_that_outlives_its_lease_does_not_end_the_session(
+    sign_in, fake_discord, monkeypatch, winner
+):
+    """A worker stalls past its lease; another takes the lease and spends the same refresh
+    token. Discord honours whichever call reaches it first and refuses the other with
+    invalid_grant; the loser must pick up the winner's tokens, not end the session."""
+    key = sign_in(Client(), expires_in=60)
+    monkeypatch.setattr(type(Session.objects), "refresh_lease", lambda self: timedelta(seconds=0.2))
+    stalled_in_discord = threading.Event()
+    successor_done = threading.Event()
+    calls: list[int] = []
+
+    def refresh(request):
+        calls.append(len(calls))
+        if len(calls) == 1:  # the stalled worker
+            stalled_in_discord.set()
+            if winner == "stalled":
+                time.sleep(0.6)  # Discord answered it, but it saves after the successor asked
+                return token_answer(200, p.REFRESH_RESPONSE)
+            successor_done.wait(5)  # its call reached Discord after the successor's
+            return token_answer(400, INVALID_GRANT)
+        if winner == "stalled":
+            return token_answer(400, INVALID_GRANT)
+        return token_answer(200, p.REFRESH_RESPONSE)
+
+    fake_discord.mock.add_callback("POST", p.TOKEN_URL, callback=refresh)
+    results: dict[str, str] = {}
+
+    def work(name: str) -> None:
+        try:
+            results[name] = Session.objects.fresh_access_token(key)
+        except Exception as exc:  # noqa: BLE001 - the test reports whatever went wrong
+            results[name] = repr(exc)
+        finally:
+            if name == "successor":
+                successor_done.set()
+            connection.close()
+
+    stalled = threading.Thread(target=work, args=("stalled",))
+    stalled.start()
+    assert stalled_in_discord.wait(5)
+    time.sleep(0.3)  # the stalled worker's lease runs out
+    successor = threading.Thread(target=work, args=("successor",))
+    successor.start()
+    for thread in (stalled, successor):
+        thread.join(15)
+    assert results == {"stalled": p.NEW_ACCESS_TOKEN, "successor": p.NEW_ACCESS_TOKEN}
+    assert len(calls) == 2
+    session = Session.objects.get(session_key=key)
+    assert (session.refresh_token, session.token_refresh_until) == (p.NEW_REFRESH_TOKEN, None)
+
+
 @pytest.mark.django_db
 def test_invalid_grant_ends_the_session_and_asks_to_log_in_again(client, sign_in, fake_discord):
     key = sign_in(client, expires_in=60)
