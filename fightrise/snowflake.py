@@ -10,8 +10,6 @@ from __future__ import annotations
 import time
 
 DISCORD_EPOCH_MS = 1_420_070_400_000
-# Tolerate this much clock difference between Discord and us before calling an id "future".
-CLOCK_SKEW_MS = 5 * 60 * 1000
 
 
 def timestamp_ms(snowflake: int) -> int:
@@ -33,7 +31,7 @@ def parse_snowflake(value: object, *, now_ms: int | None = None) -> int | None:
     if number >= 2**64:
         return None
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
-    if timestamp_ms(number) > now_ms + CLOCK_SKEW_MS:
+    if timestamp_ms(number) > now_ms:
         return None
     return number
 

@@ -61,6 +61,12 @@ def test_twenty_digit_ids_are_valid_once_their_time_has_come():
     assert parse_snowflake(twenty, now_ms=later) == int(twenty)
 
 
+def test_an_id_made_a_minute_from_now_is_from_the_future():
+    now = dt.datetime.fromtimestamp(NOW_MS / 1000, dt.UTC)
+    assert parse_snowflake(str(make(now + dt.timedelta(minutes=1))), now_ms=NOW_MS) is None
+    assert parse_snowflake(str(make(now)), now_ms=NOW_MS) == make(now)
+
+
 def test_the_timestamp_agrees_with_discord_py():
     snowflake = 613425648685547541
     expected = discord.utils.snowflake_time(snowflake)
