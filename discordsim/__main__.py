@@ -26,7 +26,23 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--scenario", type=Path, help="a scenario JSON file (default: the built-in sample scenario)"
     )
+    parser.add_argument(
+        "--site",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="also accept this site's login and bot callbacks as redirect URIs (repeatable)",
+    )
     return parser.parse_args(argv)
+
+
+def site_redirect_uris(sites: list[str]) -> list[str]:
+    """The two callbacks of each site, as the site builds them (see DISCORD_SETUP.md)."""
+    return [
+        f"{site.rstrip('/')}{path}"
+        for site in sites
+        for path in ("/auth/callback/", "/auth/callback/bot/")
+    ]
 
 
 async def run(server: SimServer) -> None:
@@ -63,6 +79,12 @@ def main(argv: list[str] | None = None) -> int:
         except (OSError, ValueError) as error:
             logger.error("cannot read %s: %s", args.scenario, error)
             return 2
+    if args.site and isinstance(scenario.get("application"), dict):
+        application = scenario["application"]
+        known = list(application.get("redirect_uris") or [])
+        application["redirect_uris"] = known + [
+            uri for uri in site_redirect_uris(args.site) if uri not in known
+        ]
     try:
         server = SimServer(args.host, args.port, scenario, access_log=True)
     except ScenarioError as error:

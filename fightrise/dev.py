@@ -1,9 +1,9 @@
-"""`make run`: migrate, then serve the site on http://127.0.0.1:8000 with what it needs.
+"""`make run`: migrate, then serve the site on http://127.0.0.1:8000 (PORT) with DEBUG on.
 
 Without DISCORD_CLIENT_ID (in the environment or .env) it also starts discordsim, the local
-Discord stand-in, on 127.0.0.1:8001, and the bot against it: a working site with sample
-people and servers, no network needed. With credentials it talks to the real Discord, and
-runs the bot too when DISCORD_BOT_TOKEN is set. Ctrl-C stops every process.
+Discord stand-in, on 127.0.0.1:8001 (DISCORDSIM_PORT), and the bot against it: a working
+site with sample people and servers, no network needed. With credentials it talks to the
+real Discord, and runs the bot too when DISCORD_BOT_TOKEN is set. Ctrl-C stops every process.
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ import environ
 from honcho.manager import Manager
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-SITE = "127.0.0.1:8000"
-SIM_HOST, SIM_PORT = "127.0.0.1", 8001
+HOST = "127.0.0.1"
 
 
 def load_dotenv() -> None:
@@ -42,18 +41,30 @@ def wait_for_port(host: str, port: int, timeout: float = 30) -> None:
     raise SystemExit(f"Nothing answered on {host}:{port} within {timeout:.0f}s")
 
 
+def port_from(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise SystemExit(f"{name} must be a TCP port number, not {raw!r}")
+    return int(raw)
+
+
 def main() -> int:
     python = shlex.quote(sys.executable)
     manage = f"{python} {shlex.quote(str(BASE_DIR / 'manage.py'))}"
     load_dotenv()
     env = dict(os.environ)
-    env.setdefault("DEBUG", "true")
+    # A development server on loopback: debug pages, plain HTTP, no SECRET_KEY needed.
+    env["DEBUG"] = "true"
+    site = f"{HOST}:{port_from(env, 'PORT', 8000)}"
+    sim_port = port_from(env, "DISCORDSIM_PORT", 8001)
     use_sim = not env.get("DISCORD_CLIENT_ID")
     processes: dict[str, str] = {}
     if use_sim:
         from discordsim import sample
 
-        sim = f"http://{SIM_HOST}:{SIM_PORT}"
+        sim = f"http://{HOST}:{sim_port}"
         env |= {
             "DISCORD_BASE_URL": sim,
             "DISCORD_CDN_URL": sim,
@@ -61,12 +72,14 @@ def main() -> int:
             "DISCORD_CLIENT_SECRET": sample.CLIENT_SECRET,
             "DISCORD_BOT_TOKEN": sample.BOT_TOKEN,
         }
-        wait = f"{python} -m fightrise.dev wait {SIM_HOST} {SIM_PORT} &&"
-        processes["discord"] = f"{python} -m discordsim --host {SIM_HOST} --port {SIM_PORT}"
-        processes["web"] = f"{wait} {manage} runserver {SITE}"
+        wait = f"{python} -m fightrise.dev wait {HOST} {sim_port} &&"
+        processes["discord"] = (
+            f"{python} -m discordsim --host {HOST} --port {sim_port} --site http://{site}"
+        )
+        processes["web"] = f"{wait} {manage} runserver {site}"
         processes["bot"] = f"{wait} {manage} runbot"
     else:
-        processes["web"] = f"{manage} runserver {SITE}"
+        processes["web"] = f"{manage} runserver {site}"
         if env.get("DISCORD_BOT_TOKEN"):
             processes["bot"] = f"{manage} runbot"
 
@@ -74,7 +87,7 @@ def main() -> int:
     if subprocess.run(migrate, env=env, check=False).returncode:
         return 1
     where = "discordsim, the local Discord (sample accounts)" if use_sim else "Discord"
-    print(f"\n  FightRise web: open http://{SITE}/ and sign in with {where}. Ctrl-C stops.\n")
+    print(f"\n  FightRise web: open http://{site}/ and sign in with {where}. Ctrl-C stops.\n")
     manager = Manager()
     for name, command in processes.items():
         manager.add_process(name, command, env=env, cwd=str(BASE_DIR))
