@@ -24,10 +24,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 @dataclass(frozen=True)
 class Server:
-    """A running gunicorn: its URL (also what str() gives) and its master process."""
+    """A running gunicorn: its URL (also what str() gives), its master process, its log."""
 
     url: str
     process: subprocess.Popen
+    log: Path
 
     def __str__(self) -> str:
         return self.url
@@ -103,7 +104,7 @@ def gunicorn(
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(f"{url}/healthz", process=process)
-        yield Server(url=url, process=process)
+        yield Server(url=url, process=process, log=Path(log.name))
     except Exception:
         log.flush()
         sys.stderr.write(Path(log.name).read_text())

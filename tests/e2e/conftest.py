@@ -50,11 +50,35 @@ def discord_env(sim: SimClient) -> dict[str, str]:
 
 @pytest.fixture
 def site(sim, transactional_db) -> Iterator[str]:
-    """The site under gunicorn as the Procfile runs it, signing in with discordsim."""
+    """The site under gunicorn as the Procfile runs it, signing in with discordsim.
+
+    At the end, no line gunicorn printed may hold a whole state, code or token of the run.
+    """
     with gunicorn(env=discord_env(sim), workers=2, threads=4) as server:
         url = server.url
         sim.set_redirect_uris([f"{url}/auth/callback/", f"{url}/auth/callback/bot/"])
         yield url
+        assert_no_secrets(server.log.read_text(errors="replace"), secrets_seen_by(sim))
+
+
+SECRET_FIELDS = ("state", "code", "code_verifier", "token", "refresh_token", "client_secret")
+
+
+def secrets_seen_by(sim: SimClient) -> set[str]:
+    """Every state, code and token discordsim saw in this run, from its request log."""
+    found = {sample.CLIENT_SECRET, sample.BOT_TOKEN}
+    for entry in sim.requests():
+        fields = {**entry["query"], **(entry["body"] if entry["body_type"] == "form" else {})}
+        found |= {str(fields[name]) for name in SECRET_FIELDS if fields.get(name)}
+        scheme, _, credential = entry["headers"].get("Authorization", "").partition(" ")
+        if scheme in ("Bearer", "Bot"):
+            found.add(credential)
+    return {secret for secret in found if len(secret) > 8}
+
+
+def assert_no_secrets(log: str, secrets: set[str]) -> None:
+    leaked = sorted(secret[:8] for secret in secrets if secret in log)
+    assert not leaked, f"the log holds whole secrets starting {leaked}"
 
 
 class Process:
@@ -103,11 +127,13 @@ def start_bot(sim, transactional_db):
         return process
 
     yield start
+    secrets = secrets_seen_by(sim)
     for process in started:
         output = process.output()
         process.close()
         if process.popen.returncode not in (0, None, -signal.SIGTERM):
             sys.stderr.write(output)
+        assert_no_secrets(output, secrets)
 
 
 def present() -> set[int]:
