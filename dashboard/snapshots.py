@@ -8,6 +8,8 @@ Discord again for this session until the pause is over.
 from __future__ import annotations
 
 import logging
+import math
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,6 +28,8 @@ logger = logging.getLogger(__name__)
 # After Discord failed without saying how long to wait, leave it alone this long.
 OUTAGE_BACKOFF = 30
 REFRESH_LOCK_SECONDS = 60
+# How long a request waits for another request's refresh of the same list (a double click).
+OTHER_REFRESH_WAIT = 10.0
 _background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="guild-refresh")
 _pending: set[Future] = set()
 
@@ -34,7 +38,7 @@ _pending: set[Future] = set()
 class ServerList:
     guilds: list[dict[str, Any]]
     fetched_at: datetime | None
-    # Why the list may be out of date: "rate_limited" or "discord_unavailable".
+    # Why the list may be out of date: an /auth/error/-style code such as "rate_limited".
     problem: str | None = None
 
     @property
@@ -60,26 +64,39 @@ def refresh(session_key: str) -> str | None:
 
     Raises GrantRevoked when Discord no longer honours the session's tokens.
     """
-    if cache.get(_backoff_key(session_key)):
-        return "rate_limited"
+    if paused := cache.get(_backoff_key(session_key)):
+        return paused if isinstance(paused, str) else "rate_limited"
     if not cache.add(_lock_key(session_key), True, REFRESH_LOCK_SECONDS):
-        return None  # another request is refreshing this list right now
+        return _outcome_of_other_refresh(session_key)
     try:
         token = Session.objects.fresh_access_token(session_key)
         guilds = discord_api.get_current_user_guilds(token)
     except discord_api.DiscordUnauthorized as exc:
         raise GrantRevoked("Discord refused the access token") from exc
     except discord_api.DiscordRateLimited as exc:
-        cache.set(_backoff_key(session_key), True, max(1, int(exc.retry_after + 0.999)))
+        pause = max(1, math.ceil(exc.retry_after))
+        cache.set(_backoff_key(session_key), exc.error_code, pause)
         return exc.error_code
     except discord_api.DiscordError as exc:
-        cache.set(_backoff_key(session_key), True, OUTAGE_BACKOFF)
+        cache.set(_backoff_key(session_key), exc.error_code, OUTAGE_BACKOFF)
         logger.warning("Server list refresh failed: %s", exc)
         return exc.error_code
     finally:
         cache.delete(_lock_key(session_key))
     Session.objects.store_guilds(session_key, guilds)
     return None
+
+
+def _outcome_of_other_refresh(session_key: str) -> str | None:
+    """Another request is fetching this list right now: wait for it and share its outcome."""
+    deadline = time.monotonic() + OTHER_REFRESH_WAIT
+    while cache.get(_lock_key(session_key)):
+        if time.monotonic() > deadline:
+            return "refresh_in_progress"
+        time.sleep(0.05)
+    if not Session.objects.for_key(session_key).exists():
+        raise GrantRevoked("the session ended during the other refresh")
+    return cache.get(_backoff_key(session_key)) or None
 
 
 def _refresh_in_background(session_key: str) -> None:

@@ -20,6 +20,8 @@ logger = logging.getLogger(__name__)
 PROBLEMS = {
     "rate_limited": "Discord asked us to slow down, so your server list may be out of date.",
     "discord_unavailable": "Discord is not answering, so your server list may be out of date.",
+    "refresh_in_progress": "Your server list is still being fetched from Discord. "
+    "Reload the page in a moment to see it.",
 }
 OTHER_PROBLEM = "Discord did not give us your server list, so it may be out of date."
 UNCONFIRMED = (

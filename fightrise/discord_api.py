@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.cookiejar
 import logging
+import math
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ CURRENT_USER_GUILDS_PATH = "/users/@me/guilds"
 GUILDS_PAGE_LIMIT = 200
 # Wait once for a 429 whose retry_after is at most this many seconds; give up on longer.
 MAX_RETRY_WAIT = 2.0
+# The longest pause a 429 is taken to ask for, whatever it says (it may say "Infinity").
+MAX_RETRY_AFTER = 3600.0
 # Revocation at logout is best effort and must not hold the person up for long.
 REVOKE_TIMEOUT = 3.0
 USER_AGENT = f"FightRise-web/1.0 python-requests/{requests.__version__}"
@@ -240,13 +243,17 @@ def _client_auth() -> tuple[str, str]:
 
 
 def _retry_after(response: requests.Response, payload: Any) -> float:
+    """The pause a 429 asks for, in seconds within [0, MAX_RETRY_AFTER]; 1 when unreadable."""
     value = payload.get("retry_after") if isinstance(payload, dict) else None
     if value is None:
         value = response.headers.get("Retry-After", "1")
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except (TypeError, ValueError):
         return 1.0
+    if math.isnan(seconds):
+        return 1.0
+    return min(max(0.0, seconds), MAX_RETRY_AFTER)
 
 
 def _json(response: requests.Response) -> Any:

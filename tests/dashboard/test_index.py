@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.template import Context, Template
 from django.test import Client
 from django.utils import timezone
@@ -263,6 +264,47 @@ def test_the_refresh_button_honours_a_429(client, sign_in, fake_discord, monkeyp
     client.post("/dashboard/refresh/")
     assert len(fake_discord.calls) == 1
     assert "slow down" in page(client)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refresh_already_running_is_waited_for_not_reported_as_done(
+    client, sign_in, fake_discord
+):
+    """A double click: the second request waits for the first one's list, then shows it."""
+    import threading
+
+    key = sign_in(client, guilds=[])
+    cache.set(snapshots._lock_key(key), True, 60)
+
+    def other_request_finishes():
+        from django.db import connection
+
+        from fightrise.discord_api import PartialGuild
+
+        Session.objects.store_guilds(key, [PartialGuild.from_raw(g) for g in p.GUILDS])
+        cache.delete(snapshots._lock_key(key))
+        connection.close()
+
+    timer = threading.Timer(0.3, other_request_finishes)
+    timer.start()
+    try:
+        assert client.post("/dashboard/refresh/")["Location"] == "/dashboard/"
+    finally:
+        timer.join()
+    html = page(client)
+    assert "up to date" in html
+    assert len(servers_in_order(html)) == len(p.GUILDS)
+    assert len(fake_discord.calls) == 0
+
+
+def test_a_refresh_still_running_elsewhere_says_so(client, sign_in, fake_discord, monkeypatch):
+    key = sign_in(client)
+    monkeypatch.setattr(snapshots, "OTHER_REFRESH_WAIT", 0.2)
+    cache.set(snapshots._lock_key(key), True, 60)
+    client.post("/dashboard/refresh/")
+    html = page(client)
+    assert "still being fetched" in html and "up to date" not in html
+    assert len(fake_discord.calls) == 0
 
 
 def test_refresh_needs_post_and_csrf(sign_in):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import threading
 
 import pytest
@@ -110,6 +111,33 @@ def test_it_reads_retry_after_from_the_header_when_the_body_has_none(fake_discor
     with pytest.raises(discord_api.DiscordRateLimited) as raised:
         discord_api.get_current_user(p.ACCESS_TOKEN)
     assert raised.value.retry_after == 30.0
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "expected"),
+    [
+        ('{"retry_after": Infinity, "global": true}', {}, discord_api.MAX_RETRY_AFTER),
+        ('{"retry_after": 1e400, "global": true}', {}, discord_api.MAX_RETRY_AFTER),
+        ('{"retry_after": NaN, "global": true}', {}, 1.0),
+        ('{"retry_after": -5, "global": true}', {}, 0.0),
+        ('{"retry_after": "soon", "global": true}', {}, 1.0),
+        ("", {"Retry-After": "inf"}, discord_api.MAX_RETRY_AFTER),
+    ],
+)
+def test_an_absurd_retry_after_becomes_a_bounded_pause(
+    fake_discord, monkeypatch, body, headers, expected
+):
+    """However Discord (or a proxy in front of it) words the pause, it is a number we can
+    sleep, cache and show: never infinite, never negative, never an OverflowError."""
+    monkeypatch.setattr(discord_api, "_sleep", lambda seconds: None)
+    fake_discord.refresh(status=429, json=None)
+    fake_discord.mock.replace(
+        "POST", p.TOKEN_URL, status=429, body=body, headers=headers, content_type="application/json"
+    )
+    with pytest.raises(discord_api.DiscordRateLimited) as raised:
+        discord_api.refresh_grant(p.REFRESH_TOKEN)
+    assert raised.value.retry_after == expected
+    assert math.isfinite(raised.value.retry_after)
 
 
 @pytest.mark.parametrize(
