@@ -91,7 +91,11 @@ def callback(request: HttpRequest) -> HttpResponse:
 
 
 def _confirm_guild(request: HttpRequest, guild_id: int) -> tuple[int, str | None]:
-    """Exchange the code: its `guild` names the server for certain. Failure is only logged."""
+    """Exchange the code: its `guild` names the server for certain. Failure is only logged.
+
+    The tokens that come with it are dropped, not revoked: Discord keeps one authorization
+    per person and application, and revoking it would also sign the person out of the site.
+    """
     try:
         grant = discord_api.exchange_code(request.GET["code"], redirect_uri=_redirect_uri(request))
     except discord_api.DiscordError as exc:
