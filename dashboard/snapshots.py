@@ -59,49 +59,64 @@ def _lock_key(session_key: str) -> str:
     return f"guilds:refreshing:{session_key}"
 
 
-def refresh(session_key: str) -> str | None:
+def _outcome_key(session_key: str) -> str:
+    return f"guilds:outcome:{session_key}"
+
+
+DONE = "done"  # the outcome of a refresh that stored a new list
+
+
+def refresh(session_key: str, *, wait: float | None = None) -> str | None:
     """Fetch the server list from Discord now and keep it; returns the problem, if any.
 
+    When another request is refreshing the same list, wait for it (up to `wait` seconds,
+    OTHER_REFRESH_WAIT by default) and share its outcome.
     Raises GrantRevoked when Discord no longer honours the session's tokens.
     """
     if paused := cache.get(_backoff_key(session_key)):
         return paused if isinstance(paused, str) else "rate_limited"
     if not cache.add(_lock_key(session_key), True, REFRESH_LOCK_SECONDS):
-        return _outcome_of_other_refresh(session_key)
+        return _outcome_of_other_refresh(session_key, OTHER_REFRESH_WAIT if wait is None else wait)
+    outcome = "refresh_failed"
     try:
         token = Session.objects.fresh_access_token(session_key)
         guilds = discord_api.get_current_user_guilds(token)
+        Session.objects.store_guilds(session_key, guilds)
+        outcome = DONE
+        return None
     except discord_api.DiscordUnauthorized as exc:
         raise GrantRevoked("Discord refused the access token") from exc
     except discord_api.DiscordRateLimited as exc:
-        pause = max(1, math.ceil(exc.retry_after))
-        cache.set(_backoff_key(session_key), exc.error_code, pause)
-        return exc.error_code
+        outcome = exc.error_code
+        cache.set(_backoff_key(session_key), outcome, max(1, math.ceil(exc.retry_after)))
+        return outcome
     except discord_api.DiscordError as exc:
-        cache.set(_backoff_key(session_key), exc.error_code, OUTAGE_BACKOFF)
+        outcome = exc.error_code
+        cache.set(_backoff_key(session_key), outcome, OUTAGE_BACKOFF)
         logger.warning("Server list refresh failed: %s", exc)
-        return exc.error_code
+        return outcome
     finally:
+        # The outcome first, then the lock: whoever waits sees the lock go with it in place.
+        cache.set(_outcome_key(session_key), outcome, REFRESH_LOCK_SECONDS)
         cache.delete(_lock_key(session_key))
-    Session.objects.store_guilds(session_key, guilds)
-    return None
 
 
-def _outcome_of_other_refresh(session_key: str) -> str | None:
+def _outcome_of_other_refresh(session_key: str, wait: float) -> str | None:
     """Another request is fetching this list right now: wait for it and share its outcome."""
-    deadline = time.monotonic() + OTHER_REFRESH_WAIT
+    deadline = time.monotonic() + wait
     while cache.get(_lock_key(session_key)):
-        if time.monotonic() > deadline:
+        if time.monotonic() >= deadline:
             return "refresh_in_progress"
         time.sleep(0.05)
     if not Session.objects.for_key(session_key).exists():
         raise GrantRevoked("the session ended during the other refresh")
-    return cache.get(_backoff_key(session_key)) or None
+    outcome = cache.get(_outcome_key(session_key))
+    return None if outcome == DONE else outcome or "refresh_failed"
 
 
 def _refresh_in_background(session_key: str) -> None:
     try:
-        refresh(session_key)
+        refresh(session_key, wait=0)  # a request already refreshing it is enough
     except GrantRevoked:
         # The person's next page view ends the session politely (no tokens, list stale).
         Session.objects.for_key(session_key).update(

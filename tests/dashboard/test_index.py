@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
+import threading
+import time
 from datetime import timedelta
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.template import Context, Template
 from django.test import Client
@@ -268,32 +272,68 @@ def test_the_refresh_button_honours_a_429(client, sign_in, fake_discord, monkeyp
 
 @pytest.mark.django_db(transaction=True)
 def test_a_refresh_already_running_is_waited_for_not_reported_as_done(
-    client, sign_in, fake_discord
+    sign_in, fake_discord, monkeypatch
 ):
     """A double click: the second request waits for the first one's list, then shows it."""
-    import threading
+    from django.db import connection
 
-    key = sign_in(client, guilds=[])
-    cache.set(snapshots._lock_key(key), True, 60)
+    key = sign_in(Client(), guilds=[])
+    first, second = Client(), Client()
+    for browser in (first, second):
+        browser.cookies[django_settings.SESSION_COOKIE_NAME] = key
+    in_discord = threading.Event()
 
-    def other_request_finishes():
-        from django.db import connection
+    def slow_guilds(request):
+        in_discord.set()
+        return (200, {"Content-Type": "application/json"}, json.dumps(p.GUILDS))
 
-        from fightrise.discord_api import PartialGuild
+    fake_discord.mock.add_callback("GET", p.GUILDS_URL, callback=slow_guilds)
+    store = type(Session.objects).store_guilds
 
-        Session.objects.store_guilds(key, [PartialGuild.from_raw(g) for g in p.GUILDS])
-        cache.delete(snapshots._lock_key(key))
-        connection.close()
+    def slow_store(self, *args):
+        time.sleep(0.3)  # the window in which the second request must not call it done
+        return store(self, *args)
 
-    timer = threading.Timer(0.3, other_request_finishes)
-    timer.start()
-    try:
-        assert client.post("/dashboard/refresh/")["Location"] == "/dashboard/"
-    finally:
-        timer.join()
-    html = page(client)
+    monkeypatch.setattr(type(Session.objects), "store_guilds", slow_store)
+
+    def click():
+        try:
+            first.post("/dashboard/refresh/")
+        finally:
+            connection.close()
+
+    clicked = threading.Thread(target=click)
+    clicked.start()
+    assert in_discord.wait(5)
+    second.post("/dashboard/refresh/")
+    clicked.join(10)
+    html = page(second)
     assert "up to date" in html
     assert len(servers_in_order(html)) == len(p.GUILDS)
+    assert len(fake_discord.calls) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refresh_that_failed_elsewhere_is_not_reported_as_done(client, sign_in, fake_discord):
+    key = sign_in(client)
+    cache.set(snapshots._lock_key(key), True, 60)
+    cache.set(snapshots._outcome_key(key), "refresh_failed", 60)
+    other_ends = threading.Timer(0.2, cache.delete, [snapshots._lock_key(key)])
+    other_ends.start()
+    client.post("/dashboard/refresh/")
+    other_ends.join()
+    html = page(client)
+    assert "did not give us your server list" in html and "up to date" not in html
+    assert len(fake_discord.calls) == 0
+
+
+def test_a_background_refresh_never_waits_for_another(sign_in, fake_discord):
+    """The background pool is small: a job that finds the list being fetched just ends."""
+    key = sign_in(Client())
+    cache.set(snapshots._lock_key(key), True, 60)
+    started = time.monotonic()
+    assert snapshots.refresh(key, wait=0) == "refresh_in_progress"
+    assert time.monotonic() - started < 0.5
     assert len(fake_discord.calls) == 0
 
 
