@@ -8,7 +8,7 @@ import logging
 import re
 import secrets
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -188,8 +188,9 @@ class SessionManager(BaseSessionManager):
         return self.filter(session_key=session_key or "")
 
     def refresh_lease(self) -> timedelta:
-        """Longer than the longest refresh: two timed-out attempts and one 429 wait."""
-        seconds = 2 * settings.DISCORD_TIMEOUT + discord_api.MAX_RETRY_WAIT + 10
+        """Longer than the longest refresh: requests applies the timeout to the connection
+        and again to each read, and a short 429 is tried a second time."""
+        seconds = 2 * (2 * settings.DISCORD_TIMEOUT) + discord_api.MAX_RETRY_WAIT + 10
         return timedelta(seconds=seconds)
 
     def fresh_access_token(self, session_key: str) -> str:
@@ -203,7 +204,8 @@ class SessionManager(BaseSessionManager):
         the loser takes the winner's tokens instead of ending the session.
         Raises GrantRevoked when there is no grant or Discord refuses the refresh token.
         """
-        deadline = time.monotonic() + self.refresh_lease().total_seconds() + 5
+        # Waiting for another worker's refresh: as long as a request may wait for Discord.
+        deadline = time.monotonic() + 2 * settings.DISCORD_TIMEOUT + 5
         while True:
             session = self._token_row(session_key)
             if session.has_fresh_token(self.REFRESH_MARGIN):
@@ -232,7 +234,11 @@ class SessionManager(BaseSessionManager):
                     return newer
                 raise GrantRevoked("Discord refused the refresh token") from exc
             session.set_grant(grant)
-            session.save(update_fields=["token_expires_at", *TOKEN_FIELDS])
+            saved = self.filter(pk=session.pk).update(
+                **{name: getattr(session, name) for name in ("token_expires_at", *TOKEN_FIELDS)}
+            )
+            if not saved:
+                raise GrantRevoked("the session ended while its token was refreshed")
             logger.info("Refreshed the Discord token of session %s", session.pk)
             return session.access_token
         finally:
@@ -274,44 +280,54 @@ class SessionManager(BaseSessionManager):
         self.for_key(session_key).update(guilds_stale=True)
 
     def end(self, sessions: models.QuerySet[Session], *, retry_later: bool = False) -> int:
-        """Delete the sessions, first revoking the person's Discord authorization (best
-        effort) when the session is the last one that uses it.
+        """Delete the sessions, revoking the person's Discord authorization (best effort)
+        when no other live session of theirs uses it.
 
-        With `retry_later`, the first grant Discord cannot be asked about (down, slow or
-        rate limited) stops the run: that session and the rest stay for the next one.
+        Each session is deleted before that question is asked, so that of two last sessions
+        ending at once at least one sees the other gone and revokes. With `retry_later` (the
+        purge of expired sessions) the order is the other way round: the first grant Discord
+        cannot be asked about (down, slow or rate limited) stops the run, and that session
+        and the rest stay for the next one.
         """
         ended = 0
-        rows = sessions.select_related(None).only("pk", "user_id", *TOKEN_FIELDS)
+        # A plain query for what is needed: `sessions` may come deferred or annotated (admin).
+        rows = self.filter(pk__in=sessions.values("pk")).only("pk", "user_id", *TOKEN_FIELDS)
         for session in rows.order_by("pk"):
-            revoked = self._authorization_used_elsewhere(session) or session.revoke_grant()
-            if not revoked and retry_later:
-                break
-            ended += self.filter(pk=session.pk).delete()[0]
+            if retry_later:
+                if not (self._authorization_used_elsewhere(session) or session.revoke_grant()):
+                    break
+                ended += self.filter(pk=session.pk).delete()[0]
+            else:
+                ended += self.filter(pk=session.pk).delete()[0]
+                if not self._authorization_used_elsewhere(session):
+                    session.revoke_grant()
         return ended
 
     def _authorization_used_elsewhere(self, session: Session) -> bool:
-        """Whether another live session of the same person holds a Discord grant.
+        """Whether another live session of the same person holds a usable Discord grant.
 
         Discord keeps one authorization per person and application, and revoking any of its
         tokens revokes all of them: revoking now would sign the person out there too.
+        Tokens that no configured key opens any more do not count.
         """
         if session.user_id is None:
             return False
-        return (
+        others = (
             self.filter(user_id=session.user_id, expire_date__gt=timezone.now())
             .exclude(pk=session.pk)
             .exclude(access_token="", refresh_token="")
-            .exists()
+            .only(*TOKEN_FIELDS)
         )
+        return any(other.access_token or other.refresh_token for other in others)
 
-    def purge_expired(self, *, revoke: bool = False) -> int:
+    def purge_expired(self, *, revoke: bool = False, now: datetime | None = None) -> int:
         """Delete expired sessions; returns how many.
 
-        Those without a Discord grant (anonymous, or whose grant was lost) go at once. Those
+        Those without a Discord grant (anonymous, or ended by Discord) go at once. Those
         holding one are revoked at Discord first, and only when `revoke` is set (the daily
         command): a request never calls Discord for sessions that are not its own.
         """
-        expired = self.filter(expire_date__lte=timezone.now())
+        expired = self.filter(expire_date__lte=now or timezone.now())
         deleted, _ = expired.filter(access_token="", refresh_token="").delete()
         if revoke:
             deleted += self.end(expired, retry_later=True)
@@ -407,8 +423,8 @@ class Session(AbstractBaseSession):
         return True
 
 
-def purge_expired(*, revoke: bool = False) -> tuple[int, int]:
+def purge_expired(*, revoke: bool = False, now: datetime | None = None) -> tuple[int, int]:
     """Delete expired OAuth states and expired sessions (anonymous sessions made only to
     start a login expire within 30 minutes); returns how many of each. With `revoke`, expired
     sessions that hold a Discord grant are revoked and deleted too (see purge_expired)."""
-    return OAuthState.objects.purge_expired(), Session.objects.purge_expired(revoke=revoke)
+    return OAuthState.objects.purge_expired(), Session.objects.purge_expired(revoke=revoke, now=now)

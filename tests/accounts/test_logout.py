@@ -87,3 +87,66 @@ def test_logout_in_one_browser_leaves_the_persons_other_sessions_working(
     laptop.post("/auth/logout/")
     assert len(fake_discord.calls) == 1
     assert not Session.objects.for_key(laptop_key).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_last_two_sessions_logging_out_at_once_still_revoke(
+    sign_in, make_user, fake_discord, monkeypatch
+):
+    """Each of the two sees the other while it decides: unless each removes itself first,
+    neither revokes, and the grant stays at Discord with no session left to end it."""
+    import threading
+
+    from accounts.models import SessionManager
+
+    person = make_user()
+    phone, laptop = Client(), Client()
+    sign_in(phone, user=person, refresh_token="phone-refresh-token")
+    sign_in(laptop, user=person, refresh_token="laptop-refresh-token")
+    both_deciding = threading.Barrier(2)
+    decide = SessionManager._authorization_used_elsewhere
+
+    def decide_together(self, session):
+        both_deciding.wait(5)
+        return decide(self, session)
+
+    monkeypatch.setattr(SessionManager, "_authorization_used_elsewhere", decide_together)
+    fake_discord.revoke(token="phone-refresh-token")
+    fake_discord.revoke(token="laptop-refresh-token")
+
+    def logout(browser):
+        from django.db import connection
+
+        try:
+            return browser.post("/auth/logout/")["Location"]
+        finally:
+            connection.close()
+
+    results = []
+    threads = [
+        threading.Thread(target=lambda b=b: results.append(logout(b))) for b in (phone, laptop)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert results == ["/", "/"]
+    assert not Session.objects.exists()
+    assert len(fake_discord.calls) == 2
+
+
+def test_a_session_whose_tokens_no_key_opens_does_not_keep_the_grant_alive(
+    sign_in, make_user, fake_discord, settings
+):
+    from cryptography.fernet import Fernet
+
+    person = make_user()
+    keys = settings.TOKEN_ENCRYPTION_KEYS
+    settings.TOKEN_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]  # a key since lost
+    sign_in(Client(), user=person, refresh_token="lost-refresh-token")
+    settings.TOKEN_ENCRYPTION_KEYS = keys
+    browser = Client()
+    sign_in(browser, user=person)
+    fake_discord.revoke()
+    browser.post("/auth/logout/")
+    assert len(fake_discord.calls) == 1

@@ -11,9 +11,10 @@ class Command(BaseCommand):
     help = "Delete expired OAuth states and sessions; revoke the Discord grants they held."
 
     def handle(self, *args, **options):
-        states, sessions = purge_expired(revoke=True)
+        cutoff = timezone.now()  # sessions expiring while this runs wait for the next run
+        states, sessions = purge_expired(revoke=True, now=cutoff)
         self.stdout.write(f"Deleted {states} expired OAuth state(s) and {sessions} session(s).")
-        kept = Session.objects.filter(expire_date__lte=timezone.now()).count()
+        kept = Session.objects.filter(expire_date__lte=cutoff).count()
         if kept:
             self.stdout.write(
                 f"{kept} expired session(s) kept: Discord could not be asked to revoke their "
