@@ -10,6 +10,9 @@ from __future__ import annotations
 import time
 
 DISCORD_EPOCH_MS = 1_420_070_400_000
+# For ids Discord itself just gave us (a server list, a channel), allow its clock to run
+# this far ahead of ours: a server made a moment ago must not vanish from the dashboard.
+DISCORD_CLOCK_LEEWAY_MS = 60_000
 
 
 def timestamp_ms(snowflake: int) -> int:
@@ -17,11 +20,12 @@ def timestamp_ms(snowflake: int) -> int:
     return (snowflake >> 22) + DISCORD_EPOCH_MS
 
 
-def parse_snowflake(value: object, *, now_ms: int | None = None) -> int | None:
+def parse_snowflake(value: object, *, now_ms: int | None = None, leeway_ms: int = 0) -> int | None:
     """The id as an int when `value` is a valid snowflake string, else None.
 
     Valid: 17 to 20 ASCII digits without a leading zero, below 2**64, and an embedded
-    timestamp that is not in the future.
+    timestamp that is not in the future (by more than `leeway_ms`; none for ids from a
+    person's browser, such as the bot callback's guild_id).
     """
     if not isinstance(value, str) or not 17 <= len(value) <= 20:
         return None
@@ -31,7 +35,7 @@ def parse_snowflake(value: object, *, now_ms: int | None = None) -> int | None:
     if number >= 2**64:
         return None
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
-    if timestamp_ms(number) > now_ms:
+    if timestamp_ms(number) > now_ms + leeway_ms:
         return None
     return number
 

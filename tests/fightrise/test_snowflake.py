@@ -67,6 +67,21 @@ def test_an_id_made_a_minute_from_now_is_from_the_future():
     assert parse_snowflake(str(make(now)), now_ms=NOW_MS) == make(now)
 
 
+def test_ids_discord_just_made_may_run_a_little_ahead_of_our_clock():
+    now = dt.datetime.fromtimestamp(NOW_MS / 1000, dt.UTC)
+    ahead = str(make(now + dt.timedelta(seconds=30)))
+    assert parse_snowflake(ahead, now_ms=NOW_MS) is None
+    assert parse_snowflake(ahead, now_ms=NOW_MS, leeway_ms=60_000) == int(ahead)
+
+
+def test_a_server_made_a_moment_ago_by_a_clock_ahead_of_ours_is_listed():
+    from dashboard.servers import Entry
+
+    ahead = make(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2))
+    entry = Entry.from_snapshot({"id": str(ahead), "name": "Brand new", "permissions": "8"})
+    assert entry is not None and entry.id == ahead
+
+
 def test_the_timestamp_agrees_with_discord_py():
     snowflake = 613425648685547541
     expected = discord.utils.snowflake_time(snowflake)
