@@ -132,6 +132,11 @@ async def get_requests(request: web.Request) -> web.Response:
     return json_response({"requests": entries})
 
 
+async def issued_secrets(request: web.Request) -> web.Response:
+    """Every code and token handed out since start, for tests that scan logs for leaks."""
+    return json_response({"secrets": list(request.app[STATE].issued_secrets)})
+
+
 async def clear_requests(request: web.Request) -> web.Response:
     request.app[STATE].request_log.clear()
     return json_response({"requests": []})
@@ -306,6 +311,7 @@ def routes() -> list[web.RouteDef]:
         web.delete("/_sim/faults", clear_faults),
         web.get("/_sim/requests", get_requests),
         web.delete("/_sim/requests", clear_requests),
+        web.get("/_sim/secrets", issued_secrets),
         web.post("/_sim/gateway/dispatch", dispatch),
         web.get("/_sim/gateway", gateway_sessions),
         web.post("/_sim/gateway/reconnect", reconnect),

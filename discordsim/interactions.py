@@ -242,6 +242,7 @@ def build(
     )
     state.interactions[record.id] = record
     state.interactions_by_token[record.token] = record
+    state.issued_secrets.append(record.token)
     return record
 
 

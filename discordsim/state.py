@@ -241,6 +241,9 @@ class State:
 
     def __init__(self, scenario: dict[str, Any]) -> None:
         self.ids = snowflake.Generator()
+        # Every code and token handed out since start, across scenario loads: tests check
+        # that none of them shows up whole in a log.
+        self.issued_secrets: deque[str] = deque(maxlen=REQUEST_LOG_SIZE)
         self.load(scenario)
 
     def now(self) -> float:
@@ -548,6 +551,7 @@ class State:
             expires_at=self.now() + CODE_TTL,
         )
         self.codes[code.code] = code
+        self.issued_secrets.append(code.code)
         return code
 
     def authorization(self, client_id: str, user_id: str) -> Authorization:
@@ -570,6 +574,7 @@ class State:
         )
         self.access_tokens[access.value] = access
         grant.access_tokens.add(access.value)
+        self.issued_secrets.append(access.value)
         refresh_token = None
         if refresh:
             refresh_token = RefreshToken(
@@ -577,6 +582,7 @@ class State:
             )
             self.refresh_tokens[refresh_token.value] = refresh_token
             grant.refresh_tokens.add(refresh_token.value)
+            self.issued_secrets.append(refresh_token.value)
         return access, refresh_token
 
     def revoke_authorization(self, client_id: str, user_id: str) -> None:

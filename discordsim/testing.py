@@ -113,6 +113,10 @@ class SimClient:
             "requests"
         ]
 
+    def issued_secrets(self) -> list[str]:
+        """Every authorization code, token and interaction token handed out since start."""
+        return self.call("GET", "/_sim/secrets")["secrets"]
+
     def clear_requests(self) -> None:
         self.call("DELETE", "/_sim/requests")
 

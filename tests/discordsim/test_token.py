@@ -252,3 +252,12 @@ def test_it_gives_the_owner_a_token_for_client_credentials(sim, exchange, api):
     assert "refresh_token" not in body
     me = api("GET", "/users/@me", token=body["access_token"]).json()
     assert me["id"] == sample.ADA_ID
+
+
+def test_it_lists_every_code_and_token_it_handed_out_across_scenario_loads(sim, exchange, login):
+    tokens = login()
+    refreshed = exchange({"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})
+    sim.load_scenario(sim.scenario())
+    issued = set(sim.issued_secrets())
+    assert {tokens["access_token"], tokens["refresh_token"]} <= issued
+    assert {refreshed.json()["access_token"], refreshed.json()["refresh_token"]} <= issued

@@ -65,8 +65,8 @@ SECRET_FIELDS = ("state", "code", "code_verifier", "token", "refresh_token", "cl
 
 
 def secrets_seen_by(sim: SimClient) -> set[str]:
-    """Every state, code and token discordsim saw in this run, from its request log."""
-    found = {sample.CLIENT_SECRET, sample.BOT_TOKEN}
+    """Every state, code and token of this run: handed out by discordsim or sent to it."""
+    found = {sample.CLIENT_SECRET, sample.BOT_TOKEN, *sim.issued_secrets()}
     for entry in sim.requests():
         fields = {**entry["query"], **(entry["body"] if entry["body_type"] == "form" else {})}
         found |= {str(fields[name]) for name in SECRET_FIELDS if fields.get(name)}
