@@ -238,6 +238,9 @@ class SessionManager(BaseSessionManager):
                 **{name: getattr(session, name) for name in ("token_expires_at", *TOKEN_FIELDS)}
             )
             if not saved:
+                # Logged out meanwhile, revoking the token just spent: revoke the new one.
+                if not self._authorization_used_elsewhere(session):
+                    session.revoke_grant()
                 raise GrantRevoked("the session ended while its token was refreshed")
             logger.info("Refreshed the Discord token of session %s", session.pk)
             return session.access_token
@@ -269,7 +272,9 @@ class SessionManager(BaseSessionManager):
 
     def _token_row(self, session_key: str) -> Session:
         try:
-            return self.only("token_expires_at", *TOKEN_FIELDS).get(session_key=session_key)
+            return self.only("user_id", "token_expires_at", *TOKEN_FIELDS).get(
+                session_key=session_key
+            )
         except self.model.DoesNotExist:
             raise GrantRevoked("the session has ended") from None
 

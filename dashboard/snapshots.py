@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,7 +28,6 @@ logger = logging.getLogger(__name__)
 
 # After Discord failed without saying how long to wait, leave it alone this long.
 OUTAGE_BACKOFF = 30
-REFRESH_LOCK_SECONDS = 60
 # How long a request waits for another request's refresh of the same list (a double click).
 OTHER_REFRESH_WAIT = 10.0
 _background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="guild-refresh")
@@ -64,6 +64,15 @@ def _outcome_key(session_key: str) -> str:
 
 
 DONE = "done"  # the outcome of a refresh that stored a new list
+REVOKED = "revoked"  # the outcome of a refresh that found the grant gone
+
+
+def _lock_seconds() -> int:
+    """Longer than a refresh: waiting for another worker's token refresh, a token refresh,
+    then a page of servers (two attempts of connect + read, and one 429 wait)."""
+    timeout = settings.DISCORD_TIMEOUT
+    token = 2 * timeout + 5 + Session.objects.refresh_lease().total_seconds()
+    return math.ceil(token + 4 * timeout + discord_api.MAX_RETRY_WAIT + 10)
 
 
 def refresh(session_key: str, *, wait: float | None = None) -> str | None:
@@ -75,7 +84,8 @@ def refresh(session_key: str, *, wait: float | None = None) -> str | None:
     """
     if paused := cache.get(_backoff_key(session_key)):
         return paused if isinstance(paused, str) else "rate_limited"
-    if not cache.add(_lock_key(session_key), True, REFRESH_LOCK_SECONDS):
+    mine = uuid.uuid4().hex
+    if not cache.add(_lock_key(session_key), mine, _lock_seconds()):
         return _outcome_of_other_refresh(session_key, OTHER_REFRESH_WAIT if wait is None else wait)
     outcome = "refresh_failed"
     try:
@@ -84,7 +94,11 @@ def refresh(session_key: str, *, wait: float | None = None) -> str | None:
         Session.objects.store_guilds(session_key, guilds)
         outcome = DONE
         return None
+    except GrantRevoked:
+        outcome = REVOKED
+        raise
     except discord_api.DiscordUnauthorized as exc:
+        outcome = REVOKED
         raise GrantRevoked("Discord refused the access token") from exc
     except discord_api.DiscordRateLimited as exc:
         outcome = exc.error_code
@@ -96,22 +110,36 @@ def refresh(session_key: str, *, wait: float | None = None) -> str | None:
         logger.warning("Server list refresh failed: %s", exc)
         return outcome
     finally:
-        # The outcome first, then the lock: whoever waits sees the lock go with it in place.
-        cache.set(_outcome_key(session_key), outcome, REFRESH_LOCK_SECONDS)
-        cache.delete(_lock_key(session_key))
+        # The outcome first, marked as ours, then the lock, if it is still ours: whoever
+        # waits on this refresh finds its outcome when the lock goes. (Between the read and
+        # the delete another refresh could take an expired lock; it would only start early.)
+        cache.set(_outcome_key(session_key), (mine, outcome), _lock_seconds())
+        if cache.get(_lock_key(session_key)) == mine:
+            cache.delete(_lock_key(session_key))
 
 
 def _outcome_of_other_refresh(session_key: str, wait: float) -> str | None:
-    """Another request is fetching this list right now: wait for it and share its outcome."""
+    """Another request is fetching this list right now: wait for it and share its outcome.
+
+    Only the outcome of the refresh waited on counts; if that one's lock lapsed without an
+    outcome, it is still running as far as anyone knows.
+    """
     deadline = time.monotonic() + wait
-    while cache.get(_lock_key(session_key)):
+    holder = None
+    while current := cache.get(_lock_key(session_key)):
+        holder = current
         if time.monotonic() >= deadline:
             return "refresh_in_progress"
         time.sleep(0.05)
     if not Session.objects.for_key(session_key).exists():
         raise GrantRevoked("the session ended during the other refresh")
-    outcome = cache.get(_outcome_key(session_key))
-    return None if outcome == DONE else outcome or "refresh_failed"
+    finished = cache.get(_outcome_key(session_key))
+    if not finished or (holder is not None and finished[0] != holder):
+        return "refresh_in_progress"
+    outcome = finished[1]
+    if outcome == REVOKED:
+        raise GrantRevoked("the other refresh found the grant gone")
+    return None if outcome == DONE else outcome
 
 
 def _refresh_in_background(session_key: str) -> None:

@@ -171,6 +171,9 @@ def test_a_session_ended_while_discord_refreshes_its_token_is_not_revived(
         return token_answer(200, p.REFRESH_RESPONSE)
 
     fake_discord.mock.add_callback("POST", p.TOKEN_URL, callback=refresh_while_logging_out)
+    # The logout revoked the refresh token this refresh had just spent: the new grant must
+    # be revoked too, or the person's authorization outlives their last session.
+    fake_discord.revoke(token=p.NEW_REFRESH_TOKEN)
     assert client.post("/dashboard/refresh/")["Location"] == "/"
     assert not Session.objects.for_key(key).exists()
 

@@ -313,18 +313,68 @@ def test_a_refresh_already_running_is_waited_for_not_reported_as_done(
     assert len(fake_discord.calls) == 1
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_refresh_that_failed_elsewhere_is_not_reported_as_done(client, sign_in, fake_discord):
+def other_refresh(key: str, holder: str, outcome: str | None, *, after: float = 0.2):
+    """Another request holds the refresh lock as `holder`; after a moment it ends with
+    `outcome` (None: it records nothing, as when its lock lapsed) and the lock goes."""
+    cache.set(snapshots._lock_key(key), holder, 60)
+
+    def end():
+        if outcome is not None:
+            cache.set(snapshots._outcome_key(key), (holder, outcome), 60)
+        cache.delete(snapshots._lock_key(key))
+
+    timer = threading.Timer(after, end)
+    timer.start()
+    return timer
+
+
+@pytest.mark.parametrize(
+    ("outcome", "shown"),
+    [
+        ("refresh_failed", "did not give us your server list"),
+        ("discord_unavailable", "not answering"),
+        (None, "still being fetched"),
+    ],
+)
+def test_a_waiter_is_told_the_outcome_of_the_refresh_it_waited_for(
+    client, sign_in, fake_discord, outcome, shown
+):
     key = sign_in(client)
-    cache.set(snapshots._lock_key(key), True, 60)
-    cache.set(snapshots._outcome_key(key), "refresh_failed", 60)
-    other_ends = threading.Timer(0.2, cache.delete, [snapshots._lock_key(key)])
-    other_ends.start()
+    cache.set(snapshots._outcome_key(key), ("an-earlier-refresh", snapshots.DONE), 60)
+    timer = other_refresh(key, "the-refresh-waited-for", outcome)
     client.post("/dashboard/refresh/")
-    other_ends.join()
+    timer.join()
     html = page(client)
-    assert "did not give us your server list" in html and "up to date" not in html
+    assert shown in html and "up to date" not in html
     assert len(fake_discord.calls) == 0
+
+
+def test_a_waiter_whose_refresh_found_the_grant_gone_is_asked_to_log_in(
+    client, sign_in, fake_discord
+):
+    key = sign_in(client)
+    timer = other_refresh(key, "the-refresh-waited-for", snapshots.REVOKED)
+    assert client.post("/dashboard/refresh/")["Location"] == "/"
+    timer.join()
+    assert not Session.objects.for_key(key).exists()
+    assert "Please log in again" in client.get("/").content.decode()
+
+
+def test_a_refresh_never_releases_a_lock_that_is_no_longer_its_own(client, sign_in, fake_discord):
+    """Its lock lapsed and another refresh took it: that one's lock stays."""
+    key = sign_in(client)
+
+    def guilds_while_the_lock_changes_hands(request):
+        cache.set(snapshots._lock_key(key), "a-later-refresh", 60)
+        return (200, {"Content-Type": "application/json"}, json.dumps(p.GUILDS))
+
+    fake_discord.mock.add_callback(
+        "GET", p.GUILDS_URL, callback=guilds_while_the_lock_changes_hands
+    )
+    client.post("/dashboard/refresh/")
+    assert cache.get(snapshots._lock_key(key)) == "a-later-refresh"
+    mine, outcome = cache.get(snapshots._outcome_key(key))
+    assert mine != "a-later-refresh" and outcome == snapshots.DONE
 
 
 def test_a_background_refresh_never_waits_for_another(sign_in, fake_discord):

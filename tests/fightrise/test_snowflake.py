@@ -82,6 +82,18 @@ def test_a_server_made_a_moment_ago_by_a_clock_ahead_of_ours_is_listed():
     assert entry is not None and entry.id == ahead
 
 
+@pytest.mark.django_db
+def test_a_server_made_a_moment_ago_can_get_the_bot_but_the_callback_stays_strict(client):
+    ahead = str(make(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=20)))
+    start = client.get("/bot/install/", {"guild_id": ahead})
+    assert start.status_code == 302 and f"guild_id={ahead}" in start["Location"]
+    from urllib.parse import parse_qs, urlsplit
+
+    state = parse_qs(urlsplit(start["Location"]).query)["state"][0]
+    back = client.get("/auth/callback/bot/", {"state": state, "guild_id": ahead})
+    assert back["Location"] == "/auth/error/?error=invalid_guild_id"
+
+
 def test_the_timestamp_agrees_with_discord_py():
     snowflake = 613425648685547541
     expected = discord.utils.snowflake_time(snowflake)
