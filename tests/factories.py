@@ -1,4 +1,4 @@
-"""Signed-in sessions made directly in the database, for tests and benchmarks."""
+"""Sessions made directly in the database, for tests and benchmarks."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.utils import timezone
 
+from accounts.models import Session
 from accounts.sessions import SessionStore
 from fightrise.discord_api import PartialGuild, TokenGrant
 
@@ -35,3 +36,12 @@ def signed_in_session(
     store.set_discord_grant(grant, list(guilds))
     store.create()
     return store.session_key
+
+
+def anonymous_session(key: str, *, expires_in: timedelta) -> str:
+    """A session row with no one signed in and no grant, expiring `expires_in` from now
+    (negative: already expired); returns its key."""
+    Session.objects.create(
+        session_key=key, session_data="", expire_date=timezone.now() + expires_in
+    )
+    return key

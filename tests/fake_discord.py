@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 
 import responses
 from responses import matchers
@@ -12,6 +13,11 @@ from tests import discord_payloads as p
 BASIC_AUTH = "Basic " + base64.b64encode(f"{p.CLIENT_ID}:{p.CLIENT_SECRET}".encode()).decode()
 LOGIN_REDIRECT_URI = "http://testserver/auth/callback/"
 BOT_REDIRECT_URI = "http://testserver/auth/callback/bot/"
+
+
+def json_answer(status: int, body) -> tuple[int, dict[str, str], str]:
+    """What a `responses` callback returns for a JSON answer."""
+    return (status, {"Content-Type": "application/json"}, json.dumps(body))
 
 
 class FakeDiscord:

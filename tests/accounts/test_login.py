@@ -170,13 +170,11 @@ def test_expired_sessions_are_purged_as_logins_go(client):
     from datetime import timedelta
 
     from django.core.cache import cache
-    from django.utils import timezone
 
     from accounts.models import Session
+    from tests.factories import anonymous_session
 
-    Session.objects.create(
-        session_key="x" * 32, session_data="", expire_date=timezone.now() - timedelta(minutes=1)
-    )
+    anonymous_session("x" * 32, expires_in=-timedelta(minutes=1))
     cache.clear()
     client.get("/auth/login/")
     assert not Session.objects.for_key("x" * 32).exists()

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import Session
 from tests import discord_payloads as p
+from tests.factories import anonymous_session
 
 pytestmark = pytest.mark.django_db
 
@@ -32,10 +33,7 @@ def expire():
 
 @pytest.fixture
 def anonymous_expired():
-    Session.objects.create(
-        session_key="x" * 32, session_data="", expire_date=timezone.now() - timedelta(days=1)
-    )
-    return "x" * 32
+    return anonymous_session("x" * 32, expires_in=-timedelta(days=1))
 
 
 def purge() -> str:

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import InvalidState, OAuthState, Session
 from tests.conftest import run_together
+from tests.factories import anonymous_session
 
 BROWSER = "b" * 32
 
@@ -52,12 +53,8 @@ def test_the_purge_command_deletes_expired_states_and_sessions():
     live = OAuthState.objects.issue(browser=BROWSER, purpose="login")
     dead = OAuthState.objects.issue(browser=BROWSER, purpose="login")
     OAuthState.objects.filter(pk=dead.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
-    Session.objects.create(
-        session_key="x" * 32, session_data="", expire_date=timezone.now() - timedelta(days=1)
-    )
-    Session.objects.create(
-        session_key="y" * 32, session_data="", expire_date=timezone.now() + timedelta(days=1)
-    )
+    anonymous_session("x" * 32, expires_in=-timedelta(days=1))
+    anonymous_session("y" * 32, expires_in=timedelta(days=1))
     out = io.StringIO()
     call_command("purge_expired", stdout=out)
     assert list(OAuthState.objects.values_list("pk", flat=True)) == [live.pk]
@@ -67,8 +64,6 @@ def test_the_purge_command_deletes_expired_states_and_sessions():
 
 @pytest.mark.django_db
 def test_clearsessions_keeps_working_on_our_session_model():
-    Session.objects.create(
-        session_key="x" * 32, session_data="", expire_date=timezone.now() - timedelta(days=1)
-    )
+    anonymous_session("x" * 32, expires_in=-timedelta(days=1))
     call_command("clearsessions")
     assert not Session.objects.exists()

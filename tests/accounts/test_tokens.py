@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import threading
 import time
 from datetime import timedelta
@@ -19,6 +18,7 @@ from django.utils import timezone
 from accounts.models import OAuthState, Session
 from tests import discord_payloads as p
 from tests.conftest import run_together
+from tests.fake_discord import json_answer
 
 
 def refresh_servers(client: Client):
@@ -55,7 +55,7 @@ def test_two_requests_needing_a_refresh_together_refresh_once(client, sign_in, f
         in_refresh.set()
         # Hold the refresh open so that the other request arrives while it runs.
         threading.Event().wait(0.3)
-        return (200, {"Content-Type": "application/json"}, json.dumps(p.REFRESH_RESPONSE))
+        return json_answer(200, p.REFRESH_RESPONSE)
 
     fake_discord.mock.add_callback("POST", p.TOKEN_URL, callback=slow_refresh)
     fake_discord.guilds(token=p.NEW_ACCESS_TOKEN)
@@ -71,10 +71,6 @@ def test_two_requests_needing_a_refresh_together_refresh_once(client, sign_in, f
     assert Session.objects.get(session_key=key).refresh_token == p.NEW_REFRESH_TOKEN
 
 
-def token_answer(status: int, body: dict):
-    return (status, {"Content-Type": "application/json"}, json.dumps(body))
-
-
 INVALID_GRANT = {"error": "invalid_grant", "error_description": "Invalid refresh token"}
 
 
@@ -85,7 +81,7 @@ def test_two_workers_needing_a_refresh_together_spend_the_refresh_token_once(sig
 
     def slow_refresh(request):
         threading.Event().wait(0.3)  # the other worker arrives while this one runs
-        return token_answer(200, p.REFRESH_RESPONSE)
+        return json_answer(200, p.REFRESH_RESPONSE)
 
     fake_discord.mock.add_callback("POST", p.TOKEN_URL, callback=slow_refresh)
     tokens = run_together(2, lambda: Session.objects.fresh_access_token(key))
@@ -125,12 +121,12 @@ def test_a_refresh_that_outlives_its_lease_does_not_end_the_session(
             stalled_in_discord.set()
             if winner == "stalled":
                 time.sleep(0.6)  # Discord answered it, but it saves after the successor asked
-                return token_answer(200, p.REFRESH_RESPONSE)
+                return json_answer(200, p.REFRESH_RESPONSE)
             successor_done.wait(5)  # its call reached Discord after the successor's
-            return token_answer(400, INVALID_GRANT)
+            return json_answer(400, INVALID_GRANT)
         if winner == "stalled":
-            return token_answer(400, INVALID_GRANT)
-        return token_answer(200, p.REFRESH_RESPONSE)
+            return json_answer(400, INVALID_GRANT)
+        return json_answer(200, p.REFRESH_RESPONSE)
 
     fake_discord.mock.add_callback("POST", p.TOKEN_URL, callback=refresh)
     results: dict[str, str] = {}
@@ -168,7 +164,7 @@ def test_a_session_ended_while_discord_refreshes_its_token_is_not_revived(
 
     def refresh_while_logging_out(request):
         Session.objects.for_key(key).delete()
-        return token_answer(200, p.REFRESH_RESPONSE)
+        return json_answer(200, p.REFRESH_RESPONSE)
 
     fake_discord.mock.add_callback("POST", p.TOKEN_URL, callback=refresh_while_logging_out)
     # The logout revoked the refresh token this refresh had just spent: the new grant must
@@ -273,7 +269,7 @@ def test_a_refresh_holds_no_database_lock_while_discord_answers(client, sign_in,
     def slow_refresh(request):
         discord_thinking.set()
         written.wait(5)  # Discord answers only once another write went through
-        return (200, {"Content-Type": "application/json"}, json.dumps(p.REFRESH_RESPONSE))
+        return json_answer(200, p.REFRESH_RESPONSE)
 
     fake_discord.mock.add_callback("POST", p.TOKEN_URL, callback=slow_refresh)
     outcome: dict = {}

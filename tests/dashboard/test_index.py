@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import time
@@ -19,6 +18,7 @@ from accounts.models import Session
 from dashboard import snapshots
 from guildbot.models import Guild
 from tests import discord_payloads as p
+from tests.fake_discord import json_answer
 
 pytestmark = pytest.mark.django_db
 
@@ -285,7 +285,7 @@ def test_a_refresh_already_running_is_waited_for_not_reported_as_done(
 
     def slow_guilds(request):
         in_discord.set()
-        return (200, {"Content-Type": "application/json"}, json.dumps(p.GUILDS))
+        return json_answer(200, p.GUILDS)
 
     fake_discord.mock.add_callback("GET", p.GUILDS_URL, callback=slow_guilds)
     store = type(Session.objects).store_guilds
@@ -366,7 +366,7 @@ def test_a_refresh_never_releases_a_lock_that_is_no_longer_its_own(client, sign_
 
     def guilds_while_the_lock_changes_hands(request):
         cache.set(snapshots._lock_key(key), "a-later-refresh", 60)
-        return (200, {"Content-Type": "application/json"}, json.dumps(p.GUILDS))
+        return json_answer(200, p.GUILDS)
 
     fake_discord.mock.add_callback(
         "GET", p.GUILDS_URL, callback=guilds_while_the_lock_changes_hands

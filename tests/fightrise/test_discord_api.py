@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import threading
 
@@ -11,6 +10,7 @@ import requests
 
 from fightrise import discord_api
 from tests import discord_payloads as p
+from tests.fake_discord import json_answer
 
 
 def guild(n: int) -> dict:
@@ -58,7 +58,7 @@ def test_it_fetches_the_user_and_the_servers_at_the_same_time(fake_discord):
     def answer(body):
         def callback(request):
             both_in_flight.wait()  # raises BrokenBarrierError if the calls were sequential
-            return 200, {"Content-Type": "application/json"}, json.dumps(body)
+            return json_answer(200, body)
 
         return callback
 
