@@ -109,7 +109,7 @@ def discordsim(scenario: dict | None = None) -> Iterator[SimClient]:
 def site(sim: SimClient, **options) -> Iterator:
     """The site under gunicorn with gunicorn.conf.py's defaults, as the Procfile runs it."""
     with gunicorn(env=ENVIRONMENT, workers=None, threads=None, **options) as server:
-        sim.set_redirect_uris([f"{server.url}/auth/callback/", f"{server.url}/auth/callback/bot/"])
+        sim.set_redirect_uris(sample.site_redirect_uris(server.url))
         yield server
 
 

@@ -36,15 +36,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def site_redirect_uris(sites: list[str]) -> list[str]:
-    """The two callbacks of each site, as the site builds them (see DISCORD_SETUP.md)."""
-    return [
-        f"{site.rstrip('/')}{path}"
-        for site in sites
-        for path in ("/auth/callback/", "/auth/callback/bot/")
-    ]
-
-
 async def run(server: SimServer) -> None:
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -83,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         application = scenario["application"]
         known = list(application.get("redirect_uris") or [])
         application["redirect_uris"] = known + [
-            uri for uri in site_redirect_uris(args.site) if uri not in known
+            uri for uri in sample.site_redirect_uris(*args.site) if uri not in known
         ]
     try:
         server = SimServer(args.host, args.port, scenario, access_log=True)

@@ -24,6 +24,16 @@ DEFAULT_REDIRECT_URIS = [
     "http://localhost:8000/auth/callback/bot/",
 ]
 
+
+def site_redirect_uris(*sites: str) -> list[str]:
+    """The login and bot callbacks of each site (http://host:port), as the site builds them."""
+    return [
+        f"{site.rstrip('/')}{path}"
+        for site in sites
+        for path in ("/auth/callback/", "/auth/callback/bot/")
+    ]
+
+
 # The people. Ada is the one to sign in as: she can manage some servers and not others.
 ADA_ID = "257069950429175809"
 BLAZE_ID = "464162408479465473"

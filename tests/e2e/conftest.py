@@ -56,7 +56,7 @@ def site(sim, transactional_db) -> Iterator[str]:
     """
     with gunicorn(env=discord_env(sim), workers=2, threads=4) as server:
         url = server.url
-        sim.set_redirect_uris([f"{url}/auth/callback/", f"{url}/auth/callback/bot/"])
+        sim.set_redirect_uris(sample.site_redirect_uris(url))
         yield url
         assert_no_secrets(server.log.read_text(errors="replace"), secrets_seen_by(sim))
 

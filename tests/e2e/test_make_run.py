@@ -17,14 +17,7 @@ import requests
 from discordsim import sample
 from discordsim.testing import SimClient
 from tests.e2e.conftest import wait_for
-from tests.servers import BASE_DIR, free_port
-
-
-def status_of(url: str) -> int | None:
-    try:
-        return requests.get(url, timeout=2, allow_redirects=False).status_code
-    except requests.RequestException:
-        return None
+from tests.servers import BASE_DIR, free_port, wait_until_up
 
 
 @pytest.fixture
@@ -52,7 +45,12 @@ def make_run(tmp_path):
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    run = {"site": f"http://127.0.0.1:{port}", "sim": f"http://127.0.0.1:{sim_port}", "log": log}
+    run = {
+        "site": f"http://127.0.0.1:{port}",
+        "sim": f"http://127.0.0.1:{sim_port}",
+        "log": log,
+        "process": process,
+    }
 
     def stop() -> int:
         """Ctrl-C, as in the terminal: every process of the group ends, the command exits."""
@@ -80,7 +78,7 @@ def group_alive(group: int) -> bool:
 
 def test_make_run_serves_a_site_a_sample_person_can_use(make_run):
     site = make_run["site"]
-    wait_for(lambda: status_of(f"{site}/healthz") == 200, timeout=60, message="site up")
+    wait_until_up(f"{site}/healthz", process=make_run["process"], timeout=60)
     landing = requests.get(f"{site}/", timeout=5)
     assert landing.status_code == 200 and "Login with Discord" in landing.text
 
