@@ -23,7 +23,7 @@ from accounts.oauth import (
 from botinstall import outcomes
 from fightrise import discord_api
 from fightrise.permissions import parse_permissions
-from fightrise.snowflake import DISCORD_CLOCK_LEEWAY_MS, parse_snowflake
+from fightrise.snowflake import parse_discord_id, parse_snowflake
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def install(request: HttpRequest) -> HttpResponse:
     if request.GET.get("guild_id"):
         # Only a preselection, taken from the dashboard's list of Discord's own ids: the
         # leeway lets a server made a moment ago through. The callback stays strict.
-        guild_id = parse_snowflake(request.GET["guild_id"], leeway_ms=DISCORD_CLOCK_LEEWAY_MS)
+        guild_id = parse_discord_id(request.GET["guild_id"])
         if guild_id is None:
             return auth_error("invalid_guild_id")
         params |= {"guild_id": str(guild_id), "disable_guild_select": "true"}

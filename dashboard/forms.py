@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from fightrise.snowflake import DISCORD_CLOCK_LEEWAY_MS, parse_snowflake
+from fightrise.snowflake import parse_discord_id
 from guildbot.models import Guild, GuildConfig, timezone_names
 
 NO_CHANNEL = ("", "Not set")
@@ -32,7 +32,7 @@ class ChannelField(forms.Field):
         value = str(value or "").strip()
         if not value:
             return None
-        channel_id = parse_snowflake(value, leeway_ms=DISCORD_CLOCK_LEEWAY_MS)
+        channel_id = parse_discord_id(value)
         if channel_id is None:
             raise forms.ValidationError(
                 "Paste a channel id: 17 to 20 digits, from Copy Channel ID."

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from fightrise import discord_api
 from fightrise.permissions import may_manage
-from fightrise.snowflake import DISCORD_CLOCK_LEEWAY_MS, parse_snowflake
+from fightrise.snowflake import parse_discord_id
 from guildbot.models import Guild
 
 
@@ -29,7 +29,7 @@ class Entry:
 
     @classmethod
     def from_snapshot(cls, guild: dict[str, Any]) -> Entry | None:
-        guild_id = parse_snowflake(str(guild.get("id", "")), leeway_ms=DISCORD_CLOCK_LEEWAY_MS)
+        guild_id = parse_discord_id(str(guild.get("id", "")))
         if guild_id is None:
             return None
         name = str(guild.get("name", ""))

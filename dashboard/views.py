@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.decorators import discord_login_required
 from dashboard import servers, snapshots
 from dashboard.forms import GuildConfigForm
-from fightrise.snowflake import DISCORD_CLOCK_LEEWAY_MS, parse_snowflake
+from fightrise.snowflake import parse_discord_id
 from guildbot.models import Guild, GuildConfig
 
 logger = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ def refresh(request: HttpRequest) -> HttpResponse:
 @discord_login_required
 def guild_settings(request: HttpRequest, guild_id: str) -> HttpResponse:
     """The bot's settings for a server this person may manage and the bot is in; else 404."""
-    snowflake = parse_snowflake(guild_id, leeway_ms=DISCORD_CLOCK_LEEWAY_MS)
+    snowflake = parse_discord_id(guild_id)
     if snowflake is None:
         raise Http404("No such server")
     guilds = snapshots.confirmed_guilds(request)

@@ -40,6 +40,12 @@ def parse_snowflake(value: object, *, now_ms: int | None = None, leeway_ms: int 
     return number
 
 
+def parse_discord_id(value: object) -> int | None:
+    """parse_snowflake for an id that Discord made (a server or channel, or a link built
+    from one): Discord's clock may run up to DISCORD_CLOCK_LEEWAY_MS ahead of ours."""
+    return parse_snowflake(value, leeway_ms=DISCORD_CLOCK_LEEWAY_MS)
+
+
 def shard_of(guild_id: int, shard_count: int) -> int:
     """The gateway shard that receives a server's events (docs: topics/gateway, Sharding)."""
     return (guild_id >> 22) % shard_count

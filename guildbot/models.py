@@ -8,7 +8,7 @@ import zoneinfo
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from fightrise.snowflake import DISCORD_CLOCK_LEEWAY_MS, parse_snowflake
+from fightrise.snowflake import parse_discord_id
 
 LOCALES = [
     ("en", "English"),
@@ -43,7 +43,7 @@ def validate_timezone(value: str) -> None:
 
 
 def validate_snowflake(value: int) -> None:
-    if parse_snowflake(str(value), leeway_ms=DISCORD_CLOCK_LEEWAY_MS) is None:
+    if parse_discord_id(str(value)) is None:
         raise ValidationError("This is not a Discord id (17 to 20 digits).")
 
 
