@@ -239,8 +239,7 @@ class SessionManager(BaseSessionManager):
             )
             if not saved:
                 # Logged out meanwhile, revoking the token just spent: revoke the new one.
-                if not self._authorization_used_elsewhere(session):
-                    session.revoke_grant()
+                self._release_grant(session)
                 raise GrantRevoked("the session ended while its token was refreshed")
             logger.info("Refreshed the Discord token of session %s", session.pk)
             return session.access_token
@@ -299,14 +298,18 @@ class SessionManager(BaseSessionManager):
         rows = self.filter(pk__in=sessions.values("pk")).only("pk", "user_id", *TOKEN_FIELDS)
         for session in rows.order_by("pk"):
             if retry_later:
-                if not (self._authorization_used_elsewhere(session) or session.revoke_grant()):
+                if not self._release_grant(session):
                     break
                 ended += self.filter(pk=session.pk).delete()[0]
             else:
                 ended += self.filter(pk=session.pk).delete()[0]
-                if not self._authorization_used_elsewhere(session):
-                    session.revoke_grant()
+                self._release_grant(session)
         return ended
+
+    def _release_grant(self, session: Session) -> bool:
+        """Revoke the session's grant at Discord unless another live session of the person
+        uses it. False only when Discord could not be asked (worth another try later)."""
+        return self._authorization_used_elsewhere(session) or session.revoke_grant()
 
     def _authorization_used_elsewhere(self, session: Session) -> bool:
         """Whether another live session of the same person holds a usable Discord grant.
