@@ -15,15 +15,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import discord
-import yarl
 from asgiref.sync import sync_to_async
 from discord.ext import commands
-from discord.gateway import DiscordWebSocket
-from discord.state import AutoShardedConnectionState
 from django.conf import settings
 from django.db import DatabaseError
 
-from guildbot import store
+from guildbot import discordpy, store
 from guildbot.commands import FightRiseCommands
 
 logger = logging.getLogger(__name__)
@@ -33,14 +30,10 @@ SHUTDOWN_TIMEOUT = 5.0
 RECONCILE_ATTEMPTS = 6
 
 
-def use_discord_at(base_url: str) -> None:
-    """Point discord.py's REST client at Discord, or at discordsim (DISCORD_BASE_URL)."""
-    discord.http.Route.BASE = f"{base_url}/api/v10"
-
-
-def snapshot(guild: discord.Guild) -> store.GuildSnapshot:
+def guild_record(guild: discord.Guild) -> store.GuildRecord:
+    """What the store keeps of a server, from discord.py's cache."""
     me = guild.me
-    return store.GuildSnapshot(
+    return store.GuildRecord(
         guild_id=guild.id,
         name=guild.name or str(guild.id),
         icon=guild.icon.key if guild.icon else "",
@@ -51,25 +44,9 @@ def snapshot(guild: discord.Guild) -> store.GuildSnapshot:
     )
 
 
-class ReadyIsTheWholeTruth(AutoShardedConnectionState):
-    """discord.py keeps its server cache when a shard that could not resume identifies again,
-    and its new READY lists only the servers the bot is in now: a server it was removed from
-    while away would stay cached and look present. Forget this shard's unlisted servers."""
-
-    def parse_ready(self, data: Any) -> None:
-        shard_id = data["shard"][0]
-        listed = {int(guild["id"]) for guild in data["guilds"]}
-        for guild in list(self._guilds.values()):
-            if guild.shard_id == shard_id and guild.id not in listed:
-                self._remove_guild(guild)
-        super().parse_ready(data)
-
-
 class FightRiseBot(commands.AutoShardedBot):
     def __init__(self, *, shard_count: int | None = None, shard_ids: Sequence[int] | None = None):
-        # The bot never joins voice: no warning about voice libraries it does not need.
-        discord.VoiceClient.warn_nacl = False
-        discord.VoiceClient.warn_dave = False
+        discordpy.quiet_voice_warnings()
         intents = discord.Intents.none()
         intents.guilds = True  # no privileged intents
         super().__init__(
@@ -85,20 +62,13 @@ class FightRiseBot(commands.AutoShardedBot):
         # Shards whose startup burst is written; until then events are left to the batch.
         self.ready_shards: set[int] = set()
 
-    def _get_state(self, **options: Any) -> AutoShardedConnectionState:
-        return ReadyIsTheWholeTruth(
-            dispatch=self.dispatch,
-            handlers=self._handlers,
-            hooks=self._hooks,
-            http=self.http,
-            **options,
-        )
+    def _get_state(self, **options: Any) -> discordpy.ShardConnectionState:
+        return discordpy.connection_state(self, **options)
 
     async def setup_hook(self) -> None:
-        # With a fixed shard count discord.py connects to its default gateway instead of
-        # asking; ask GET /gateway/bot either way so that DISCORD_BASE_URL decides.
+        # Ask GET /gateway/bot even with a fixed shard count, so DISCORD_BASE_URL decides.
         _, url, _ = await self.http.get_bot_gateway()
-        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+        discordpy.use_gateway(url)
         self.tree.add_command(FightRiseCommands())
         synced = await self.tree.sync()
         logger.info("Synced %d application command(s)", len(synced))
@@ -112,7 +82,7 @@ class FightRiseBot(commands.AutoShardedBot):
 
     async def on_shard_ready(self, shard_id: int) -> None:
         guilds = self.shard_guilds(shard_id)
-        available = [snapshot(guild) for guild in guilds if not guild.unavailable]
+        available = [guild_record(guild) for guild in guilds if not guild.unavailable]
         outage = [guild.id for guild in guilds if guild.unavailable]
         written, left = await self._reconcile(shard_id, available, outage)
         self.ready_shards.add(shard_id)
@@ -120,7 +90,9 @@ class FightRiseBot(commands.AutoShardedBot):
         listed = {item.guild_id for item in available} | set(outage)
         current = self.shard_guilds(shard_id)
         late = [
-            snapshot(guild) for guild in current if guild.id not in listed and not guild.unavailable
+            guild_record(guild)
+            for guild in current
+            if guild.id not in listed and not guild.unavailable
         ]
         gone = listed - {guild.id for guild in current}
         if late:
@@ -154,7 +126,7 @@ class FightRiseBot(commands.AutoShardedBot):
         """Write a server now, unless its shard's startup burst (which will) is still open."""
         if guild.shard_id not in self.ready_shards:
             return False
-        await sync_to_async(store.record_present)([snapshot(guild)])
+        await sync_to_async(store.record_present)([guild_record(guild)])
         return True
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
@@ -166,7 +138,7 @@ class FightRiseBot(commands.AutoShardedBot):
             logger.info("Server %s is available again", guild.id)
 
     async def on_guild_update(self, before: discord.Guild, after: discord.Guild) -> None:
-        await sync_to_async(store.record_present)([snapshot(after)])
+        await sync_to_async(store.record_present)([guild_record(after)])
 
     async def _channels_changed(self, channel: discord.abc.GuildChannel) -> None:
         if isinstance(channel, discord.TextChannel):
@@ -192,7 +164,7 @@ class FightRiseBot(commands.AutoShardedBot):
 
 async def run(token: str, *, shard_count: int | None, shard_ids: Sequence[int] | None) -> None:
     """Run the bot until it fails or SIGTERM/SIGINT arrives, then close within seconds."""
-    use_discord_at(settings.DISCORD_BASE_URL)
+    discordpy.use_discord_at(settings.DISCORD_BASE_URL)
     bot = FightRiseBot(shard_count=shard_count, shard_ids=shard_ids)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()

@@ -32,7 +32,7 @@ REFRESHED_FIELDS = [
 
 
 @dataclass(frozen=True)
-class GuildSnapshot:
+class GuildRecord:
     """What the gateway told us about a server, independent of discord.py's objects."""
 
     guild_id: int
@@ -81,9 +81,19 @@ def database_work(function):
 
 
 @database_work
-def record_present(snapshots: Iterable[GuildSnapshot]) -> int:
+def record_present(records: Iterable[GuildRecord]) -> int:
     """Create or refresh these servers as present (a join revives a server the bot left)."""
-    rows = [snapshot.to_model() for snapshot in snapshots]
+    return _write_present(records)
+
+
+@database_work
+def record_left(guild_ids: Iterable[int]) -> int:
+    """Mark servers the bot was removed from as left; their settings are kept."""
+    return _mark_left(guild_ids)
+
+
+def _write_present(records: Iterable[GuildRecord]) -> int:
+    rows = [record.to_model() for record in records]
     for start in range(0, len(rows), BATCH_SIZE):
         Guild.objects.bulk_create(
             rows[start : start + BATCH_SIZE],
@@ -94,9 +104,7 @@ def record_present(snapshots: Iterable[GuildSnapshot]) -> int:
     return len(rows)
 
 
-@database_work
-def record_left(guild_ids: Iterable[int]) -> int:
-    """Mark servers the bot was removed from as left; their settings are kept."""
+def _mark_left(guild_ids: Iterable[int]) -> int:
     ids = list(guild_ids)
     left = 0
     for start in range(0, len(ids), BATCH_SIZE):
@@ -108,7 +116,7 @@ def record_left(guild_ids: Iterable[int]) -> int:
 
 @database_work
 def reconcile_shards(
-    snapshots: list[GuildSnapshot],
+    records: list[GuildRecord],
     *,
     still_in: Iterable[int],
     shard_ids: Iterable[int],
@@ -121,9 +129,9 @@ def reconcile_shards(
     Returns (servers written, servers marked left).
     """
     shards = set(shard_ids)
-    listed = {snapshot.guild_id for snapshot in snapshots} | set(still_in)
+    listed = {record.guild_id for record in records} | set(still_in)
     with transaction.atomic():
-        written = record_present.__wrapped__(snapshots)
+        written = _write_present(records)
         # (guild_id >> 22) % shard_count, in SQL: only this process's shards are read.
         shard = Mod(F("guild_id").bitrightshift(22), Value(shard_count))
         present = (
@@ -133,7 +141,7 @@ def reconcile_shards(
             .values_list("guild_id", flat=True)
         )
         gone = [guild_id for guild_id in present if guild_id not in listed]
-        left = record_left.__wrapped__(gone)
+        left = _mark_left(gone)
     if left:
         logger.info("Marked %d server(s) of shard(s) %s as left", left, sorted(shards))
     return written, left
@@ -142,6 +150,10 @@ def reconcile_shards(
 @database_work
 def config_for(guild_id: int, *, name: str = "") -> GuildConfig:
     """This server's settings; the server row too, should a command beat the startup burst."""
+    return _config_for(guild_id, name=name)
+
+
+def _config_for(guild_id: int, *, name: str) -> GuildConfig:
     guild, _ = Guild.objects.get_or_create(
         guild_id=guild_id, defaults={"name": name[:100] or str(guild_id)}
     )
@@ -157,7 +169,7 @@ def set_channels(
     match_channel_id: int | None,
 ) -> GuildConfig:
     """Set the channels given (None leaves one unchanged) and return the settings."""
-    config = config_for.__wrapped__(guild_id, name=name)
+    config = _config_for(guild_id, name=name)
     changed = []
     if announcement_channel_id is not None:
         config.announcement_channel_id = announcement_channel_id
