@@ -19,7 +19,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python -m fightrise.dev
+	$(BIN)/python -m scripts.devserver
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -22,7 +22,7 @@ from tests.servers import BASE_DIR, free_port, wait_until_up
 
 @pytest.fixture
 def make_run(tmp_path):
-    """`python -m fightrise.dev` (what `make run` starts) in a clean environment."""
+    """`python -m scripts.devserver` (what `make run` starts) in a clean environment."""
     env_file = tmp_path / ".env"
     shutil.copy(BASE_DIR / ".env.example", env_file)
     port, sim_port = free_port(), free_port()
@@ -38,7 +38,7 @@ def make_run(tmp_path):
     log = tmp_path / "make-run.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "fightrise.dev"],
+            [sys.executable, "-m", "scripts.devserver"],
             cwd=BASE_DIR,
             env=env,
             stdout=output,

@@ -11,7 +11,7 @@ def variables_read() -> set[str]:
     """Every variable the settings, gunicorn.conf.py and `make run` read."""
     settings = (BASE_DIR / "fightrise" / "settings.py").read_text()
     gunicorn = (BASE_DIR / "gunicorn.conf.py").read_text()
-    dev = (BASE_DIR / "fightrise" / "dev.py").read_text()
+    dev = (BASE_DIR / "scripts" / "devserver.py").read_text()
     read = set(re.findall(r'env(?:_[a-z]+|\.[a-z]+)\(\s*"([A-Z_]+)"', settings))
     read |= set(re.findall(r"os\.environ\.get\([\"']([A-Z_]+)[\"']", gunicorn))
     read |= set(re.findall(r"port_from\(env, \"([A-Z_]+)\"", dev))

@@ -72,7 +72,7 @@ def main() -> int:
             "DISCORD_CLIENT_SECRET": sample.CLIENT_SECRET,
             "DISCORD_BOT_TOKEN": sample.BOT_TOKEN,
         }
-        wait = f"{python} -m fightrise.dev wait {HOST} {sim_port} &&"
+        wait = f"{python} -m scripts.devserver wait {HOST} {sim_port} &&"
         processes["discord"] = (
             f"{python} -m discordsim --host {HOST} --port {sim_port} --site http://{site}"
         )
