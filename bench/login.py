@@ -2,7 +2,7 @@
 
 The callback makes two round trips: the code exchange, then /users/@me and
 /users/@me/guilds at the same time. The baseline, measured in the same run against the
-same simulator, is the earlier Flask design's three sequential calls.
+same simulator, is the same work done as three sequential calls.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ LOGINS = 20
 
 
 def sequential_baseline(sim, site_url: str) -> float:
-    """Exchange, then @me, then @me/guilds, one after the other (the Flask design)."""
+    """Exchange, then @me, then @me/guilds, one after the other."""
     from accounts.models import OAuthState
     from fightrise import discord_api
 

@@ -1,4 +1,5 @@
-"""Top-level routes; the exact paths are fixed by the design."""
+"""Top-level routes. The paths are a contract (docs/architecture.md, "Routes"): Discord's
+portal, bookmarks and the tests depend on them."""
 
 from django.contrib import admin
 from django.urls import include, path

@@ -1,4 +1,4 @@
-"""Settings come from the environment exactly as the design's settings table says."""
+"""Settings come from the environment exactly as the README's configuration table says."""
 
 from __future__ import annotations
 
