@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils import timezone
 
+from accounts import grants
 from accounts.models import OAuthState, Session, User
 
 SESSION_FIELDS = (
@@ -110,7 +111,7 @@ class SessionAdmin(admin.ModelAdmin):
         permissions=["end"],
     )
     def end_sessions(self, request, queryset):
-        ended = Session.objects.end(queryset)
+        ended = grants.end_sessions(queryset)
         self.message_user(request, f"Ended {ended} session(s).", messages.SUCCESS)
 
 

@@ -6,24 +6,26 @@ import functools
 
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.contrib.auth.views import redirect_to_login
+from django.contrib.auth.decorators import user_passes_test
 from django.shortcuts import redirect
-from django.urls import reverse
 
-from accounts.models import GrantRevoked
+from accounts.grants import GrantRevoked
+
+
+def _signed_in_with_discord(user) -> bool:
+    return user.is_authenticated and bool(user.discord_id)
 
 
 def discord_login_required(view):
-    """Let through people signed in with Discord; send others to log in and come back.
+    """Let through people signed in with Discord; send others to LOGIN_URL and back (?next=).
 
     A view may raise GrantRevoked (Discord no longer honours the tokens): the session ends
     and the person is asked, politely, to log in again.
     """
 
+    @user_passes_test(_signed_in_with_discord)
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not (request.user.is_authenticated and request.user.discord_id):
-            return redirect_to_login(request.get_full_path(), reverse("accounts:login"), "next")
         try:
             return view(request, *args, **kwargs)
         except GrantRevoked:

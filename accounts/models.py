@@ -1,17 +1,18 @@
-"""People, the one-time OAuth states of login and bot install, and database sessions."""
+"""People, the one-time OAuth states of login and bot install, and database sessions.
+
+Schema and small queries only: what a session's Discord grant goes through (refresh,
+revocation, the purge) is in accounts.grants.
+"""
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import logging
 import re
 import secrets
-import time
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.sessions.base_session import AbstractBaseSession, BaseSessionManager
 from django.core.cache import cache
@@ -23,8 +24,6 @@ from fightrise import discord_api
 
 if TYPE_CHECKING:
     from fightrise.discord_api import DiscordUser, PartialGuild, TokenGrant
-
-logger = logging.getLogger(__name__)
 
 
 class DiscordUserManager(UserManager):
@@ -170,148 +169,20 @@ class OAuthState(models.Model):
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
-class GrantRevoked(Exception):
-    """Discord no longer honours this session's tokens: the person must log in again."""
-
-
 TOKEN_FIELDS = ("access_token", "refresh_token")
-_sleep = time.sleep
 
 
 class SessionManager(BaseSessionManager):
-    # Refresh the access token when it has less than this left.
-    REFRESH_MARGIN = timedelta(minutes=10)
-    # How long a worker that lost a race for a refresh token waits for the winner to save.
-    WINNER_SAVE_WAIT = 5.0
-
     def for_key(self, session_key: str | None) -> models.QuerySet[Session]:
         return self.filter(session_key=session_key or "")
 
-    def refresh_lease(self) -> timedelta:
-        """Longer than the longest refresh: requests applies the timeout to the connection
-        and again to each read, and a short 429 is tried a second time."""
-        seconds = 2 * (2 * settings.DISCORD_TIMEOUT) + discord_api.MAX_RETRY_WAIT + 10
-        return timedelta(seconds=seconds)
+    def store_server_list(self, session_key: str, guilds: list[PartialGuild]) -> None:
+        self.for_key(session_key).update(**Session.server_list_values(guilds))
 
-    def fresh_access_token(self, session_key: str) -> str:
-        """A valid access token for the session, refreshed first when it is near expiry.
-
-        Discord rotates refresh tokens, so two workers must never spend the same one: a
-        refresh runs under a lease taken with a conditional UPDATE, and whoever does not
-        hold it waits for the new token. No transaction stays open across the HTTP call, so
-        SQLite's write lock is never held while Discord thinks. Should a worker stall past
-        its lease and another spend the same refresh token, Discord refuses one of the two:
-        the loser takes the winner's tokens instead of ending the session.
-        Raises GrantRevoked when there is no grant or Discord refuses the refresh token.
-        """
-        # Waiting for another worker's refresh: as long as a request may wait for Discord.
-        deadline = time.monotonic() + 2 * settings.DISCORD_TIMEOUT + 5
-        while True:
-            session = self._token_row(session_key)
-            if session.has_fresh_token(self.REFRESH_MARGIN):
-                return session.access_token
-            lease, took_over = self._take_lease(session.pk)
-            if lease:
-                break
-            if time.monotonic() > deadline:
-                raise discord_api.DiscordUnavailable("another worker's token refresh did not end")
-            _sleep(0.1)
-        mine = self.filter(pk=session.pk, token_refresh_until=lease)
-        try:
-            # Read again under the lease: a refresh may have finished since the first read.
-            session = self._token_row(session_key)
-            if session.has_fresh_token(self.REFRESH_MARGIN):
-                return session.access_token
-            if not session.refresh_token:
-                raise GrantRevoked("no refresh token")
-            spent = session.refresh_token
-            try:
-                grant = discord_api.refresh_grant(spent)
-            except discord_api.InvalidGrant as exc:
-                contested = took_over or not mine.exists()
-                newer = self._newer_token(session_key, spent, self.WINNER_SAVE_WAIT * contested)
-                if newer:
-                    return newer
-                raise GrantRevoked("Discord refused the refresh token") from exc
-            session.set_grant(grant)
-            saved = self.filter(pk=session.pk).update(
-                **{name: getattr(session, name) for name in ("token_expires_at", *TOKEN_FIELDS)}
-            )
-            if not saved:
-                # Logged out meanwhile, revoking the token just spent: revoke the new one.
-                self._release_grant(session)
-                raise GrantRevoked("the session ended while its token was refreshed")
-            logger.info("Refreshed the Discord token of session %s", session.pk)
-            return session.access_token
-        finally:
-            mine.update(token_refresh_until=None)  # only our own lease, never a successor's
-
-    def _take_lease(self, pk: int) -> tuple[Any, bool]:
-        """(the lease taken or None, whether it was taken over from a worker that overran)."""
-        now = timezone.now()
-        lease = now + self.refresh_lease()
-        rows = self.filter(pk=pk)
-        if rows.filter(token_refresh_until__isnull=True).update(token_refresh_until=lease):
-            return lease, False
-        if rows.filter(token_refresh_until__lt=now).update(token_refresh_until=lease):
-            logger.warning("Took over the token refresh lease of session %s", pk)
-            return lease, True
-        return None, False
-
-    def _newer_token(self, session_key: str, spent: str, wait: float) -> str | None:
-        """The access token saved by whoever spent `spent` first, waiting up to `wait` s."""
-        deadline = time.monotonic() + wait
-        while True:
-            session = self._token_row(session_key)
-            if session.refresh_token != spent and session.has_fresh_token(self.REFRESH_MARGIN):
-                return session.access_token
-            if time.monotonic() >= deadline:
-                return None
-            _sleep(0.1)
-
-    def _token_row(self, session_key: str) -> Session:
-        try:
-            return self.only("user_id", "token_expires_at", *TOKEN_FIELDS).get(
-                session_key=session_key
-            )
-        except self.model.DoesNotExist:
-            raise GrantRevoked("the session has ended") from None
-
-    def store_guilds(self, session_key: str, guilds: list[PartialGuild]) -> None:
-        self.for_key(session_key).update(**Session.snapshot_values(guilds))
-
-    def mark_guilds_stale(self, session_key: str) -> None:
+    def mark_server_list_stale(self, session_key: str) -> None:
         self.for_key(session_key).update(guilds_stale=True)
 
-    def end(self, sessions: models.QuerySet[Session], *, retry_later: bool = False) -> int:
-        """Delete the sessions, revoking the person's Discord authorization (best effort)
-        when no other live session of theirs uses it.
-
-        Each session is deleted before that question is asked, so that of two last sessions
-        ending at once at least one sees the other gone and revokes. With `retry_later` (the
-        purge of expired sessions) the order is the other way round: the first grant Discord
-        cannot be asked about (down, slow or rate limited) stops the run, and that session
-        and the rest stay for the next one.
-        """
-        ended = 0
-        # A plain query for what is needed: `sessions` may come deferred or annotated (admin).
-        rows = self.filter(pk__in=sessions.values("pk")).only("pk", "user_id", *TOKEN_FIELDS)
-        for session in rows.order_by("pk"):
-            if retry_later:
-                if not self._release_grant(session):
-                    break
-                ended += self.filter(pk=session.pk).delete()[0]
-            else:
-                ended += self.filter(pk=session.pk).delete()[0]
-                self._release_grant(session)
-        return ended
-
-    def _release_grant(self, session: Session) -> bool:
-        """Revoke the session's grant at Discord unless another live session of the person
-        uses it. False only when Discord could not be asked (worth another try later)."""
-        return self._authorization_used_elsewhere(session) or session.revoke_grant()
-
-    def _authorization_used_elsewhere(self, session: Session) -> bool:
+    def grant_used_elsewhere(self, session: Session) -> bool:
         """Whether another live session of the same person holds a usable Discord grant.
 
         Discord keeps one authorization per person and application, and revoking any of its
@@ -328,18 +199,12 @@ class SessionManager(BaseSessionManager):
         )
         return any(other.access_token or other.refresh_token for other in others)
 
-    def purge_expired(self, *, revoke: bool = False, now: datetime | None = None) -> int:
-        """Delete expired sessions; returns how many.
-
-        Those without a Discord grant (anonymous, or ended by Discord) go at once. Those
-        holding one are revoked at Discord first, and only when `revoke` is set (the daily
-        command): a request never calls Discord for sessions that are not its own.
-        """
+    def purge_expired_without_grant(self, now: datetime | None = None) -> int:
+        """Delete expired sessions that hold no Discord grant (anonymous, or ended by
+        Discord); returns how many. Those holding one wait for accounts.grants.purge_expired,
+        which revokes first: a request never calls Discord for sessions not its own."""
         expired = self.filter(expire_date__lte=now or timezone.now())
-        deleted, _ = expired.filter(access_token="", refresh_token="").delete()
-        if revoke:
-            deleted += self.end(expired, retry_later=True)
-        return deleted
+        return expired.filter(access_token="", refresh_token="").delete()[0]
 
 
 class Session(AbstractBaseSession):
@@ -366,7 +231,7 @@ class Session(AbstractBaseSession):
     guilds = models.JSONField(default=list, blank=True)
     guilds_fetched_at = models.DateTimeField(null=True, blank=True)
     guilds_stale = models.BooleanField(default=False)
-    # Set while one worker refreshes the tokens (see SessionManager.fresh_access_token).
+    # Set while one worker refreshes the tokens (see accounts.grants.fresh_access_token).
     token_refresh_until = models.DateTimeField(null=True, blank=True)
 
     objects = SessionManager()
@@ -396,10 +261,10 @@ class Session(AbstractBaseSession):
         )
 
     @staticmethod
-    def snapshot_values(guilds: list[PartialGuild]) -> dict[str, Any]:
-        """The columns of a fresh server list snapshot."""
+    def server_list_values(guilds: list[PartialGuild]) -> dict[str, Any]:
+        """The columns of a server list fresh from Discord."""
         return {
-            "guilds": [guild.to_snapshot() for guild in guilds],
+            "guilds": [guild.to_json() for guild in guilds],
             "guilds_fetched_at": timezone.now(),
             "guilds_stale": False,
         }
@@ -410,29 +275,9 @@ class Session(AbstractBaseSession):
         self.refresh_token = grant.refresh_token or self.refresh_token
         self.token_expires_at = grant.expires_at
 
-    def revoke_grant(self) -> bool:
-        """Ask Discord to revoke this session's authorization; never raises.
 
-        False when Discord could not be asked (down, timed out, rate limited): worth another
-        try later. A refusal (the grant is already gone) counts as done.
-        """
-        token, hint = self.refresh_token, "refresh_token"
-        if not token:
-            token, hint = self.access_token, "access_token"
-        if not token:
-            return True
-        try:
-            discord_api.revoke_token(token, token_type_hint=hint)
-        except (discord_api.DiscordUnavailable, discord_api.DiscordRateLimited) as exc:
-            logger.warning("Could not reach Discord to revoke the grant of a session: %s", exc)
-            return False
-        except discord_api.DiscordError as exc:
-            logger.warning("Discord refused to revoke the grant of a session: %s", exc)
-        return True
-
-
-def purge_expired(*, revoke: bool = False, now: datetime | None = None) -> tuple[int, int]:
-    """Delete expired OAuth states and expired sessions (anonymous sessions made only to
-    start a login expire within 30 minutes); returns how many of each. With `revoke`, expired
-    sessions that hold a Discord grant are revoked and deleted too (see purge_expired)."""
-    return OAuthState.objects.purge_expired(), Session.objects.purge_expired(revoke=revoke, now=now)
+def purge_expired(*, now: datetime | None = None) -> tuple[int, int]:
+    """Delete expired OAuth states and the expired sessions that hold no Discord grant
+    (anonymous sessions made only to start a login expire within 30 minutes); returns how
+    many of each. No call to Discord: accounts.grants.purge_expired does the rest."""
+    return OAuthState.objects.purge_expired(), Session.objects.purge_expired_without_grant(now)

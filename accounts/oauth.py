@@ -1,7 +1,7 @@
 """The parts of an OAuth2 authorization that login and bot install share.
 
 A flow starts with a one-time state bound to this browser and ends at a callback that
-consumes it; every failure ends on /auth/error/ with one of the design's codes.
+consumes it; every failure ends on /auth/error/ with one of the codes in accounts.outcomes.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def discord_configured() -> bool:
 
 
 def auth_error(code: str) -> HttpResponseRedirect:
-    return redirect(f"{reverse('botinstall:error')}?error={code}")
+    return redirect(f"{reverse('accounts:error')}?error={code}")
 
 
 def begin_authorization(

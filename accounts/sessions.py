@@ -23,7 +23,7 @@ GRANT_FIELDS = [*TOKEN_FIELDS, "token_expires_at", "guilds", "guilds_fetched_at"
 class SessionStore(DBStore):
     def __init__(self, session_key: str | None = None):
         super().__init__(session_key)
-        # The loaded row (without tokens), so pages can read the server snapshot for free.
+        # The loaded row (without tokens), so pages can read the server list for free.
         self.row: Session | None = None
         # Set by SessionActivityMiddleware for the request being served.
         self.client_ip: str | None = None
@@ -37,7 +37,9 @@ class SessionStore(DBStore):
     @classmethod
     def clear_expired(cls) -> None:
         """`manage.py clearsessions`: the same purge as `purge_expired`, grants revoked."""
-        Session.objects.purge_expired(revoke=True)
+        from accounts import grants
+
+        grants.purge_expired()
 
     def _get_session_from_db(self) -> Session | None:
         try:
@@ -52,12 +54,12 @@ class SessionStore(DBStore):
         return self.row
 
     def set_discord_grant(self, grant, guilds) -> None:
-        """Keep a new Discord grant and server snapshot with this session on its next save."""
+        """Keep a new Discord grant and server list with this session on its next save."""
         self._grant = {
             "access_token": grant.access_token,
             "refresh_token": grant.refresh_token,
             "token_expires_at": grant.expires_at,
-            **Session.snapshot_values(guilds),
+            **Session.server_list_values(guilds),
         }
         self.modified = True
 

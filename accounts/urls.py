@@ -7,4 +7,6 @@ urlpatterns = [
     path("login/", views.login, name="login"),
     path("callback/", views.callback, name="callback"),
     path("logout/", views.logout, name="logout"),
+    path("success/", views.success, name="success"),
+    path("error/", views.error, name="error"),
 ]

@@ -1,4 +1,4 @@
-"""Login with Discord: start, callback, logout."""
+"""Login with Discord (start, callback, logout), and the pages every OAuth flow ends on."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import logging
 from django.conf import settings
 from django.contrib import auth
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
-from django.views.decorators.http import require_GET, require_POST
+from django.shortcuts import redirect, render, resolve_url
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
+from accounts import grants, outcomes
 from accounts.models import OAuthState, Session, User
 from accounts.oauth import (
     AuthorizationFailed,
@@ -33,6 +34,7 @@ def _redirect_uri(request: HttpRequest) -> str:
     )
 
 
+# GET only, never HEAD: it issues a state.
 @require_GET
 def login(request: HttpRequest) -> HttpResponse:
     params = {"redirect_uri": _redirect_uri(request), "response_type": "code", "scope": SCOPES}
@@ -44,6 +46,7 @@ def login(request: HttpRequest) -> HttpResponse:
     )
 
 
+# GET only, never HEAD: it consumes the state.
 @require_GET
 @oauth_callback
 def callback(request: HttpRequest) -> HttpResponse:
@@ -70,13 +73,28 @@ def callback(request: HttpRequest) -> HttpResponse:
     request.session.set_expiry(None)
     request.session.set_discord_grant(grant, guilds)
     logger.info("User %s logged in with %d servers", user.discord_id, len(guilds))
-    return redirect(state.next_path or "dashboard:index")
+    return redirect(state.next_path or settings.LOGIN_REDIRECT_URL)
 
 
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
     """End the session here and, best effort and briefly, the Discord authorization too."""
     if request.session.session_key:
-        Session.objects.end(Session.objects.for_key(request.session.session_key))
+        grants.end_sessions(Session.objects.for_key(request.session.session_key))
     auth.logout(request)
     return redirect("landing")
+
+
+@require_safe
+def success(request: HttpRequest) -> HttpResponse:
+    """What just went right. The details come from this browser's session, not the URL."""
+    context = outcomes.success_context(request.session, request.GET.get("message", ""))
+    context["signed_in_home"] = resolve_url(settings.LOGIN_REDIRECT_URL)
+    return render(request, "accounts/success.html", context)
+
+
+@require_safe
+def error(request: HttpRequest) -> HttpResponse:
+    """A plain-words page for each error code; an unknown code is never echoed back."""
+    context = outcomes.error_context(request.GET.get("error", ""))
+    return render(request, "accounts/error.html", context)

@@ -6,6 +6,4 @@ app_name = "botinstall"
 urlpatterns = [
     path("bot/install/", views.install, name="install"),
     path("auth/callback/bot/", views.callback, name="callback"),
-    path("auth/success/", views.success, name="success"),
-    path("auth/error/", views.error, name="error"),
 ]

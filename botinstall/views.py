@@ -1,4 +1,4 @@
-"""Add to server: the bot invite, its callback, and the pages every OAuth flow ends on."""
+"""Add to server: the bot invite and its callback."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import logging
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from accounts import outcomes
 from accounts.models import OAuthState, Session
 from accounts.oauth import (
     AuthorizationFailed,
@@ -20,7 +21,7 @@ from accounts.oauth import (
     discord_configured,
     oauth_callback,
 )
-from botinstall import outcomes
+from botinstall import installed
 from fightrise import discord_api
 from fightrise.permissions import parse_permissions
 from fightrise.snowflake import parse_discord_id, parse_snowflake
@@ -65,7 +66,8 @@ def install(request: HttpRequest) -> HttpResponse:
 @require_GET
 @oauth_callback
 def callback(request: HttpRequest) -> HttpResponse:
-    """Check what Discord sent back, in the design's order, and report it to the person.
+    """Check what Discord sent back, in a fixed order (state, access_denied, guild_id,
+    permissions: botinstall/README.md), and report it to the person.
 
     Nothing about the server is stored: the bot learns it from the gateway.
     """
@@ -83,13 +85,14 @@ def callback(request: HttpRequest) -> HttpResponse:
     guild_name = None
     if request.GET.get("code") and discord_configured():
         guild_id, guild_name = _confirm_guild(request, guild_id)
-    request.session[outcomes.SESSION_KEY] = outcomes.bot_installed(
+    outcome = installed.bot_installed(
         guild_id=guild_id, guild_name=guild_name, requested=requested, granted=granted
     )
+    outcomes.keep(request.session, "bot_installed", outcome)
     if request.user.is_authenticated and request.session.session_key:
-        Session.objects.mark_guilds_stale(request.session.session_key)
+        Session.objects.mark_server_list_stale(request.session.session_key)
     logger.info("Bot authorized for server %s", guild_id)
-    return redirect(f"{reverse('botinstall:success')}?message=bot_installed")
+    return redirect(f"{reverse('accounts:success')}?message=bot_installed")
 
 
 def _confirm_guild(request: HttpRequest, guild_id: int) -> tuple[int, str | None]:
@@ -108,21 +111,3 @@ def _confirm_guild(request: HttpRequest, guild_id: int) -> tuple[int, str | None
     if grant.guild_id != guild_id:
         logger.warning("Bot callback named server %s, the code grant %s", guild_id, grant.guild_id)
     return grant.guild_id, grant.guild_name
-
-
-@require_GET
-def success(request: HttpRequest) -> HttpResponse:
-    """What just went right. The server comes from this browser's session, not the URL."""
-    message = request.GET.get("message", "")
-    # Shown once: a later visit must not report an old installation as news.
-    outcome = (
-        request.session.pop(outcomes.SESSION_KEY, None) if message == "bot_installed" else None
-    )
-    return render(request, "botinstall/success.html", outcomes.success_context(message, outcome))
-
-
-@require_GET
-def error(request: HttpRequest) -> HttpResponse:
-    """A plain-words page for each error code; an unknown code is never echoed back."""
-    title, explanation = outcomes.ERRORS.get(request.GET.get("error", ""), outcomes.UNKNOWN_ERROR)
-    return render(request, "botinstall/error.html", {"title": title, "explanation": explanation})

@@ -16,7 +16,7 @@ from guildbot.models import Guild
 
 
 @dataclass(frozen=True)
-class Entry:
+class ServerRow:
     """One server as the page shows it; everything the template needs, computed once."""
 
     guild: dict[str, Any]
@@ -28,7 +28,7 @@ class Entry:
     action_url: str = ""
 
     @classmethod
-    def from_snapshot(cls, guild: dict[str, Any]) -> Entry | None:
+    def from_json(cls, guild: dict[str, Any]) -> ServerRow | None:
         guild_id = parse_discord_id(str(guild.get("id", "")))
         if guild_id is None:
             return None
@@ -51,17 +51,17 @@ class Entry:
 
 
 @dataclass(frozen=True)
-class Servers:
+class ServerRows:
     """A person's servers with the bot's presence. The rows are finished (presence, links)
     only when the page's cached fragment for this exact list and presence is missing."""
 
-    rows: tuple[Entry, ...]
+    rows: tuple[ServerRow, ...]
     present_ids: frozenset[int]
 
     @classmethod
-    def load(cls, guilds: list[dict[str, Any]]) -> Servers:
-        """Parse the snapshot once; where the bot is among the manageable ones (one query)."""
-        rows = tuple(entry for entry in map(Entry.from_snapshot, guilds) if entry is not None)
+    def load(cls, guilds: list[dict[str, Any]]) -> ServerRows:
+        """Parse the stored list once; where the bot is among the manageable ones (one query)."""
+        rows = tuple(entry for entry in map(ServerRow.from_json, guilds) if entry is not None)
         manageable = [entry.id for entry in rows if entry.manageable]
         return cls(rows, frozenset(Guild.objects.present_ids(manageable)))
 
@@ -75,7 +75,7 @@ class Servers:
         joined = ",".join(map(str, sorted(self.present_ids)))
         return hashlib.sha256(joined.encode()).hexdigest()[:16]
 
-    def entries(self) -> list[Entry]:
+    def entries(self) -> list[ServerRow]:
         """Servers the person can manage first, then by name."""
         install_prefix = f"{reverse('botinstall:install')}?guild_id="
         rows = []
@@ -91,9 +91,9 @@ class Servers:
         return rows
 
 
-def find(guilds: list[dict[str, Any]], guild_id: int) -> Entry | None:
+def find(guilds: list[dict[str, Any]], guild_id: int) -> ServerRow | None:
     for guild in guilds:
-        entry = Entry.from_snapshot(guild)
+        entry = ServerRow.from_json(guild)
         if entry is not None and entry.id == guild_id:
             return entry
     return None

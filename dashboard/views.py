@@ -7,10 +7,10 @@ import logging
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.decorators import discord_login_required
-from dashboard import servers, snapshots
+from dashboard import server_list, servers
 from dashboard.forms import GuildConfigForm
 from fightrise.snowflake import parse_discord_id
 from guildbot.models import Guild, GuildConfig
@@ -30,20 +30,18 @@ UNCONFIRMED = (
 )
 
 
-@require_http_methods(["GET", "HEAD"])
+@require_safe
 @discord_login_required
 def index(request: HttpRequest) -> HttpResponse:
-    server_list = snapshots.server_list(request)
-    listed = servers.Servers.load(server_list.guilds)
+    stored = server_list.current(request)
+    rows = servers.ServerRows.load(stored.guilds)
     # The rows are cached per list and presence: rendering 200 of them is most of the page.
-    fragment = [request.session.session_key, server_list.version, listed.presence_version]
+    fragment = [request.session.session_key, stored.version, rows.presence_version]
     context = {
-        "servers": listed,
+        "servers": rows,
         "fragment": ":".join(fragment),
-        "server_list": server_list,
-        "problem": PROBLEMS.get(server_list.problem, OTHER_PROBLEM)
-        if server_list.problem
-        else None,
+        "server_list": stored,
+        "problem": PROBLEMS.get(stored.problem, OTHER_PROBLEM) if stored.problem else None,
     }
     return render(request, "dashboard/index.html", context)
 
@@ -51,7 +49,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_POST
 @discord_login_required
 def refresh(request: HttpRequest) -> HttpResponse:
-    problem = snapshots.refresh(request.session.session_key)
+    problem = server_list.refresh(request.session.session_key)
     if problem:
         messages.warning(request, PROBLEMS.get(problem, OTHER_PROBLEM))
     else:
@@ -66,7 +64,7 @@ def guild_settings(request: HttpRequest, guild_id: str) -> HttpResponse:
     snowflake = parse_discord_id(guild_id)
     if snowflake is None:
         raise Http404("No such server")
-    guilds = snapshots.confirmed_guilds(request)
+    guilds = server_list.confirmed_guilds(request)
     if guilds is None:
         messages.warning(request, UNCONFIRMED)
         return redirect("dashboard:index")

@@ -24,6 +24,8 @@ from django.core.cache import cache
 from django.utils import timezone
 from requests.adapters import HTTPAdapter
 
+from fightrise.snowflake import parse_discord_id
+
 logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v10"
@@ -113,7 +115,7 @@ class PartialGuild:
     def from_raw(cls, data: Any) -> PartialGuild:
         try:
             return cls(
-                id=_snowflake(data["id"]),
+                id=_discord_id(data["id"]),
                 name=str(data["name"]),
                 icon=data.get("icon"),
                 owner=bool(data.get("owner", False)),
@@ -124,7 +126,7 @@ class PartialGuild:
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise DiscordBadResponse(f"unexpected guild object: {exc!r}") from None
 
-    def to_snapshot(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         """The JSON kept in the session; ids and permissions as strings, as Discord sends them."""
         return {
             "id": str(self.id),
@@ -150,7 +152,7 @@ class DiscordUser:
     def from_raw(cls, data: Any) -> DiscordUser:
         try:
             return cls(
-                id=_snowflake(data["id"]),
+                id=_discord_id(data["id"]),
                 username=str(data["username"]),
                 global_name=data.get("global_name") or None,
                 # As of 2023-05, migrated users have discriminator "0"; it may also be absent.
@@ -185,18 +187,27 @@ class TokenGrant:
                 refresh_token=str(data.get("refresh_token") or ""),
                 expires_at=timezone.now() + timedelta(seconds=int(data["expires_in"])),
                 scope=tuple(str(data.get("scope", "")).split()),
-                guild_id=_snowflake(guild["id"]) if guild else None,
+                guild_id=_discord_id(guild["id"]) if guild else None,
                 guild_name=str(guild["name"]) if guild else None,
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise DiscordBadResponse(f"unexpected token response: {exc!r}") from None
 
 
-def _snowflake(value: Any) -> int:
-    number = int(str(value), 10)
-    if not 0 < number < 2**64:
+def _discord_id(value: Any) -> int:
+    """An id from Discord's answer (fightrise.snowflake's rules), or ValueError."""
+    number = parse_discord_id(value)
+    if number is None:
         raise ValueError(f"not a snowflake: {value!r}")
     return number
+
+
+def call_budget(timeout: float | None = None) -> float:
+    """The longest one call to Discord may take, in seconds: requests applies the timeout to
+    the connection and again to the read, and a short 429 is waited out and tried once more.
+    Leases and waits that outlast a call are computed from this."""
+    timeout = timeout or settings.DISCORD_TIMEOUT
+    return 2 * (2 * timeout) + MAX_RETRY_WAIT
 
 
 def api_url(path: str) -> str:

@@ -174,6 +174,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "accounts:login"
+# Where a login ends without a ?next=, and what success pages link to.
+LOGIN_REDIRECT_URL = "dashboard:index"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -221,7 +223,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"  # the OAuth callbacks are top-level GETs from Discord
 CSRF_COOKIE_HTTPONLY = True
 
-# Behind a TLS-terminating proxy (what werkzeug's ProxyFix did in the Flask version): trust
+# Behind a TLS-terminating proxy: trust
 # X-Forwarded-Proto, -Host and -For, so that redirect URIs come out as https:// with the
 # public host. Only enable when the proxy overwrites these headers.
 BEHIND_PROXY = env_bool("BEHIND_PROXY", default=False)

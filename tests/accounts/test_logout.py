@@ -104,13 +104,13 @@ def test_the_last_two_sessions_logging_out_at_once_still_revoke(
     sign_in(phone, user=person, refresh_token="phone-refresh-token")
     sign_in(laptop, user=person, refresh_token="laptop-refresh-token")
     both_deciding = threading.Barrier(2)
-    decide = SessionManager._authorization_used_elsewhere
+    decide = SessionManager.grant_used_elsewhere
 
     def decide_together(self, session):
         both_deciding.wait(5)
         return decide(self, session)
 
-    monkeypatch.setattr(SessionManager, "_authorization_used_elsewhere", decide_together)
+    monkeypatch.setattr(SessionManager, "grant_used_elsewhere", decide_together)
     fake_discord.revoke(token="phone-refresh-token")
     fake_discord.revoke(token="laptop-refresh-token")
 

@@ -15,6 +15,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from accounts import grants
 from accounts.models import OAuthState, Session
 from tests import discord_payloads as p
 from tests.conftest import run_together
@@ -84,7 +85,7 @@ def test_two_workers_needing_a_refresh_together_spend_the_refresh_token_once(sig
         return json_answer(200, p.REFRESH_RESPONSE)
 
     fake_discord.mock.add_callback("POST", p.TOKEN_URL, callback=slow_refresh)
-    tokens = run_together(2, lambda: Session.objects.fresh_access_token(key))
+    tokens = run_together(2, lambda: grants.fresh_access_token(key))
     assert tokens == [p.NEW_ACCESS_TOKEN, p.NEW_ACCESS_TOKEN]
     assert len(fake_discord.calls) == 1
     session = Session.objects.get(session_key=key)
@@ -98,7 +99,7 @@ def test_the_lease_outlasts_the_longest_refresh(settings):
     from fightrise.discord_api import MAX_RETRY_WAIT
 
     settings.DISCORD_TIMEOUT = 20
-    assert Session.objects.refresh_lease().total_seconds() > 2 * (20 + 20) + MAX_RETRY_WAIT
+    assert grants.refresh_lease().total_seconds() > 2 * (20 + 20) + MAX_RETRY_WAIT
 
 
 @pytest.mark.django_db(transaction=True)
@@ -110,7 +111,7 @@ def test_a_refresh_that_outlives_its_lease_does_not_end_the_session(
     token. Discord honours whichever call reaches it first and refuses the other with
     invalid_grant; the loser must pick up the winner's tokens, not end the session."""
     key = sign_in(Client(), expires_in=60)
-    monkeypatch.setattr(type(Session.objects), "refresh_lease", lambda self: timedelta(seconds=0.2))
+    monkeypatch.setattr(grants, "refresh_lease", lambda: timedelta(seconds=0.2))
     stalled_in_discord = threading.Event()
     successor_done = threading.Event()
     calls: list[int] = []
@@ -133,7 +134,7 @@ def test_a_refresh_that_outlives_its_lease_does_not_end_the_session(
 
     def work(name: str) -> None:
         try:
-            results[name] = Session.objects.fresh_access_token(key)
+            results[name] = grants.fresh_access_token(key)
         except Exception as exc:  # noqa: BLE001 - the test reports whatever went wrong
             results[name] = repr(exc)
         finally:
@@ -276,7 +277,7 @@ def test_a_refresh_holds_no_database_lock_while_discord_answers(client, sign_in,
 
     def refresh():
         try:
-            outcome["token"] = Session.objects.fresh_access_token(key)
+            outcome["token"] = grants.fresh_access_token(key)
         finally:
             connection.close()
 

@@ -363,7 +363,7 @@ def test_fuzzed_values_after_a_real_state_never_cause_a_500(client, guild_id, pe
     ],
 )
 def test_each_error_code_has_its_own_words(client, code):
-    from botinstall.outcomes import ERRORS
+    from accounts.outcomes import ERRORS
 
     body = client.get("/auth/error/", {"error": code}).content.decode()
     assert ERRORS[code][0] in body

@@ -15,7 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Session
-from dashboard import snapshots
+from dashboard import server_list
 from guildbot.models import Guild
 from tests import discord_payloads as p
 from tests.fake_discord import json_answer
@@ -220,7 +220,7 @@ def test_an_old_list_is_shown_at_once_and_refreshed_in_the_background(
     Session.objects.for_key(key).update(guilds_fetched_at=timezone.now() - timedelta(minutes=6))
     fake_discord.guilds()
     assert servers_in_order(page(client)) == []
-    snapshots.wait_for_background()
+    server_list.wait_for_background()
     assert len(servers_in_order(page(client))) == len(p.GUILDS)
     assert len(fake_discord.calls) == 1
 
@@ -288,13 +288,13 @@ def test_a_refresh_already_running_is_waited_for_not_reported_as_done(
         return json_answer(200, p.GUILDS)
 
     fake_discord.mock.add_callback("GET", p.GUILDS_URL, callback=slow_guilds)
-    store = type(Session.objects).store_guilds
+    store = type(Session.objects).store_server_list
 
     def slow_store(self, *args):
         time.sleep(0.3)  # the window in which the second request must not call it done
         return store(self, *args)
 
-    monkeypatch.setattr(type(Session.objects), "store_guilds", slow_store)
+    monkeypatch.setattr(type(Session.objects), "store_server_list", slow_store)
 
     def click():
         try:
@@ -316,12 +316,12 @@ def test_a_refresh_already_running_is_waited_for_not_reported_as_done(
 def other_refresh(key: str, holder: str, outcome: str | None, *, after: float = 0.2):
     """Another request holds the refresh lock as `holder`; after a moment it ends with
     `outcome` (None: it records nothing, as when its lock lapsed) and the lock goes."""
-    cache.set(snapshots._lock_key(key), holder, 60)
+    cache.set(server_list._lock_key(key), holder, 60)
 
     def end():
         if outcome is not None:
-            cache.set(snapshots._outcome_key(key), (holder, outcome), 60)
-        cache.delete(snapshots._lock_key(key))
+            cache.set(server_list._outcome_key(key), (holder, outcome), 60)
+        cache.delete(server_list._lock_key(key))
 
     timer = threading.Timer(after, end)
     timer.start()
@@ -340,7 +340,7 @@ def test_a_waiter_is_told_the_outcome_of_the_refresh_it_waited_for(
     client, sign_in, fake_discord, outcome, shown
 ):
     key = sign_in(client)
-    cache.set(snapshots._outcome_key(key), ("an-earlier-refresh", snapshots.DONE), 60)
+    cache.set(server_list._outcome_key(key), ("an-earlier-refresh", server_list.DONE), 60)
     timer = other_refresh(key, "the-refresh-waited-for", outcome)
     client.post("/dashboard/refresh/")
     timer.join()
@@ -353,7 +353,7 @@ def test_a_waiter_whose_refresh_found_the_grant_gone_is_asked_to_log_in(
     client, sign_in, fake_discord
 ):
     key = sign_in(client)
-    timer = other_refresh(key, "the-refresh-waited-for", snapshots.REVOKED)
+    timer = other_refresh(key, "the-refresh-waited-for", server_list.REVOKED)
     assert client.post("/dashboard/refresh/")["Location"] == "/"
     timer.join()
     assert not Session.objects.for_key(key).exists()
@@ -365,32 +365,32 @@ def test_a_refresh_never_releases_a_lock_that_is_no_longer_its_own(client, sign_
     key = sign_in(client)
 
     def guilds_while_the_lock_changes_hands(request):
-        cache.set(snapshots._lock_key(key), "a-later-refresh", 60)
+        cache.set(server_list._lock_key(key), "a-later-refresh", 60)
         return json_answer(200, p.GUILDS)
 
     fake_discord.mock.add_callback(
         "GET", p.GUILDS_URL, callback=guilds_while_the_lock_changes_hands
     )
     client.post("/dashboard/refresh/")
-    assert cache.get(snapshots._lock_key(key)) == "a-later-refresh"
-    mine, outcome = cache.get(snapshots._outcome_key(key))
-    assert mine != "a-later-refresh" and outcome == snapshots.DONE
+    assert cache.get(server_list._lock_key(key)) == "a-later-refresh"
+    mine, outcome = cache.get(server_list._outcome_key(key))
+    assert mine != "a-later-refresh" and outcome == server_list.DONE
 
 
 def test_a_background_refresh_never_waits_for_another(sign_in, fake_discord):
     """The background pool is small: a job that finds the list being fetched just ends."""
     key = sign_in(Client())
-    cache.set(snapshots._lock_key(key), True, 60)
+    cache.set(server_list._lock_key(key), True, 60)
     started = time.monotonic()
-    assert snapshots.refresh(key, wait=0) == "refresh_in_progress"
+    assert server_list.refresh(key, wait=0) == "refresh_in_progress"
     assert time.monotonic() - started < 0.5
     assert len(fake_discord.calls) == 0
 
 
 def test_a_refresh_still_running_elsewhere_says_so(client, sign_in, fake_discord, monkeypatch):
     key = sign_in(client)
-    monkeypatch.setattr(snapshots, "OTHER_REFRESH_WAIT", 0.2)
-    cache.set(snapshots._lock_key(key), True, 60)
+    monkeypatch.setattr(server_list, "OTHER_REFRESH_WAIT", 0.2)
+    cache.set(server_list._lock_key(key), True, 60)
     client.post("/dashboard/refresh/")
     html = page(client)
     assert "still being fetched" in html and "up to date" not in html

@@ -41,7 +41,7 @@ def test_it_keeps_64_bit_permissions_exact(fake_discord):
     fake_discord.guilds(json=[{**guild(1), "permissions": value}])
     (only,) = discord_api.get_current_user_guilds(p.ACCESS_TOKEN)
     assert only.permissions == 2**64 - 1
-    assert only.to_snapshot()["permissions"] == value
+    assert only.to_json()["permissions"] == value
 
 
 def test_it_pages_through_more_than_200_servers(fake_discord):

@@ -75,10 +75,10 @@ def test_ids_discord_just_made_may_run_a_little_ahead_of_our_clock():
 
 
 def test_a_server_made_a_moment_ago_by_a_clock_ahead_of_ours_is_listed():
-    from dashboard.servers import Entry
+    from dashboard.servers import ServerRow
 
     ahead = make(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2))
-    entry = Entry.from_snapshot({"id": str(ahead), "name": "Brand new", "permissions": "8"})
+    entry = ServerRow.from_json({"id": str(ahead), "name": "Brand new", "permissions": "8"})
     assert entry is not None and entry.id == ahead
 
 

@@ -4,7 +4,8 @@ sessions still hold (run it daily, e.g. from a scheduler)."""
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from accounts.models import Session, purge_expired
+from accounts.grants import purge_expired
+from accounts.models import Session
 
 
 class Command(BaseCommand):
@@ -12,7 +13,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         cutoff = timezone.now()  # sessions expiring while this runs wait for the next run
-        states, sessions = purge_expired(revoke=True, now=cutoff)
+        states, sessions = purge_expired(now=cutoff)
         self.stdout.write(f"Deleted {states} expired OAuth state(s) and {sessions} session(s).")
         kept = Session.objects.filter(expire_date__lte=cutoff).count()
         if kept:

@@ -1,6 +1,7 @@
-"""The person's server list: the snapshot taken at login, refreshed when old or marked stale.
+"""The person's server list: fetched at login, kept in the session, refreshed when old or
+marked stale.
 
-Never one Discord call per page view: a fresh snapshot is served as it is, an old one is
+Never one Discord call per page view: a fresh list is served as it is, an old one is
 served at once and refreshed in the background, and after a 429 or an outage nobody asks
 Discord again for this session until the pause is over.
 """
@@ -21,7 +22,9 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
-from accounts.models import GrantRevoked, Session
+from accounts import grants
+from accounts.grants import GrantRevoked
+from accounts.models import Session
 from fightrise import discord_api
 
 logger = logging.getLogger(__name__)
@@ -43,7 +46,7 @@ class ServerList:
 
     @property
     def version(self) -> str:
-        """Changes with every new snapshot."""
+        """Changes with every list fetched from Discord."""
         return self.fetched_at.isoformat() if self.fetched_at else "none"
 
     @property
@@ -69,10 +72,9 @@ REVOKED = "revoked"  # the outcome of a refresh that found the grant gone
 
 def _lock_seconds() -> int:
     """Longer than a refresh: waiting for another worker's token refresh, a token refresh,
-    then a page of servers (two attempts of connect + read, and one 429 wait)."""
-    timeout = settings.DISCORD_TIMEOUT
-    token = 2 * timeout + 5 + Session.objects.refresh_lease().total_seconds()
-    return math.ceil(token + 4 * timeout + discord_api.MAX_RETRY_WAIT + 10)
+    then the list of servers."""
+    token = discord_api.call_budget() + grants.refresh_lease().total_seconds()
+    return math.ceil(token + discord_api.call_budget() + 10)
 
 
 def refresh(session_key: str, *, wait: float | None = None) -> str | None:
@@ -89,9 +91,9 @@ def refresh(session_key: str, *, wait: float | None = None) -> str | None:
         return _outcome_of_other_refresh(session_key, OTHER_REFRESH_WAIT if wait is None else wait)
     outcome = "refresh_failed"
     try:
-        token = Session.objects.fresh_access_token(session_key)
+        token = grants.fresh_access_token(session_key)
         guilds = discord_api.get_current_user_guilds(token)
-        Session.objects.store_guilds(session_key, guilds)
+        Session.objects.store_server_list(session_key, guilds)
         outcome = DONE
         return None
     except GrantRevoked:
@@ -174,8 +176,8 @@ def _is_old(row) -> bool:
     return timezone.now() - row.guilds_fetched_at > timedelta(seconds=settings.GUILDS_MAX_AGE)
 
 
-def server_list(request) -> ServerList:
-    """The servers to show now. A stale snapshot (the bot was just added) is refreshed before
+def current(request) -> ServerList:
+    """The servers to show now. A stale list (the bot was just added) is refreshed before
     answering; an old one is served and refreshed in the background."""
     row = request.session.row
     key = request.session.session_key
