@@ -257,3 +257,18 @@ def test_it_never_keeps_cookies_between_calls(fake_discord):
     discord_api.get_current_user(p.ACCESS_TOKEN)
     discord_api.get_current_user(p.ACCESS_TOKEN)
     assert "Cookie" not in fake_discord.calls[1].request.headers
+
+
+@pytest.mark.parametrize(
+    "bad_id",
+    ["1_000000000000000000", " 741568419182153728 ", "+741568419182153728", 741568419182153728],
+)
+def test_it_refuses_ids_that_are_not_snowflake_strings(fake_discord, bad_id):
+    fake_discord.guilds(json=[{**guild(1), "id": bad_id}])
+    with pytest.raises(discord_api.DiscordBadResponse):
+        discord_api.get_current_user_guilds(p.ACCESS_TOKEN)
+
+
+def test_the_call_budget_covers_connect_read_and_one_short_429(settings):
+    settings.DISCORD_TIMEOUT = 3
+    assert discord_api.call_budget() == 2 * (3 + 3) + discord_api.MAX_RETRY_WAIT

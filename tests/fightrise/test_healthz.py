@@ -49,3 +49,9 @@ def test_it_is_exempt_from_the_https_redirect(client, settings):
 
 def test_it_refuses_post(client):
     assert client.post("/healthz").status_code == 405
+
+
+@pytest.mark.django_db
+def test_it_answers_head_for_load_balancers(client):
+    response = client.head("/healthz")
+    assert response.status_code == 200

@@ -28,3 +28,14 @@ def test_it_refuses_in_one_line(run_manage, args, env, message):
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0]
+
+
+def test_the_discordpy_patches_refuse_a_version_they_were_not_written_for(monkeypatch):
+    import discord
+
+    from guildbot import discordpy
+
+    discordpy.check_version()  # the installed one
+    monkeypatch.setattr(discord, "version_info", discord.version_info._replace(minor=99))
+    with pytest.raises(ImportError, match="guildbot/discordpy.py patches discord.py 2.7"):
+        discordpy.check_version()
