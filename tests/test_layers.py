@@ -1,0 +1,57 @@
+"""The apps import one way, as docs/architecture.md ("What may import what") draws it."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+OURS = {"fightrise", "accounts", "botinstall", "dashboard", "guildbot", "discordsim", "scripts"}
+ALLOWED = {
+    "fightrise": set(),
+    "accounts": {"fightrise"},
+    "guildbot": {"fightrise"},
+    "botinstall": {"accounts", "guildbot", "fightrise"},
+    "dashboard": {"accounts", "guildbot", "fightrise"},
+    "discordsim": set(),
+}
+
+
+def module_names(path: Path) -> set[str]:
+    """Every absolute module name a file imports."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+    return names
+
+
+def imported_apps(path: Path) -> set[str]:
+    return {name.split(".")[0] for name in module_names(path)} & OURS
+
+
+@pytest.mark.parametrize("app", sorted(ALLOWED))
+def test_it_imports_only_the_apps_below_it(app):
+    wrong = {}
+    for path in sorted((BASE_DIR / app).rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        if bad := imported_apps(path) - ALLOWED[app] - {app}:
+            wrong[str(path.relative_to(BASE_DIR))] = sorted(bad)
+    assert wrong == {}
+
+
+def test_only_the_discord_client_imports_requests():
+    users = [
+        str(path.relative_to(BASE_DIR))
+        for app in ALLOWED
+        if app != "discordsim"
+        for path in (BASE_DIR / app).rglob("*.py")
+        if "requests" in {name.split(".")[0] for name in module_names(path)}
+    ]
+    assert users == ["fightrise/discord_api.py"]
