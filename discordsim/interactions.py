@@ -53,6 +53,14 @@ def _find_command(state: State, guild_id: str, name: str) -> dict[str, Any]:
     )
 
 
+def _offered_to(command: dict[str, Any], member_permissions: int) -> bool:
+    required = command.get("default_member_permissions")
+    if required is None or member_permissions & permissions.ADMINISTRATOR:
+        return True
+    required = int(required)
+    return required != 0 and member_permissions & required == required
+
+
 def _user(state: State, value: Any) -> User | None:
     return state.lookup_user(value) if isinstance(value, str) else None
 
@@ -167,6 +175,14 @@ def build(
     command = _find_command(state, guild_id, name)
     owner = guild.owner_id == user_id
     member_permissions = permissions.ALL if owner else state.members[guild_id][user_id]
+    if not _offered_to(command, member_permissions):
+        # Interactions > Application Commands > Permissions: Discord neither shows nor runs a
+        # command for a member without its default_member_permissions ("0": admins only).
+        raise InteractionError(
+            f"Discord does not offer /{name} to this member: it needs the permissions "
+            f"{command['default_member_permissions']} (default_member_permissions)",
+            403,
+        )
     call = _Invocation(state, guild_id, member_permissions)
     definitions = command.get("options") or []
     top: list[dict[str, Any]]

@@ -72,25 +72,59 @@ def partial_guild(guild: Guild, value: int, *, owner: bool, counts: bool) -> dic
     return data
 
 
-def role_objects(state: State, guild: Guild) -> list[dict[str, Any]]:
-    """@everyone (its id is the server's) and, while the bot is in, its managed role."""
-    roles = [
+def _role(role_id: str, name: str, value: int, position: int) -> dict[str, Any]:
+    """Topics > Permissions > Role Object."""
+    return {
+        "id": role_id,
+        "name": name,
+        "description": None,
+        "permissions": str(value),
+        "position": position,
+        "color": 0,
+        "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None},
+        "hoist": False,
+        "managed": False,
+        "mentionable": False,
+        "icon": None,
+        "unicode_emoji": None,
+        "flags": 0,
+    }
+
+
+def member_roles(state: State, guild: Guild) -> dict[int, str]:
+    """The role that gives each distinct set of guild permissions the scenario's members hold
+    beyond @everyone's: {permission value: role id}. Discord has no per-member permissions,
+    only roles (topics/permissions, "Permission Hierarchy"); a client computes a member's
+    guild permissions from @everyone and the member's roles, so every member above @everyone
+    carries one of these."""
+    values = sorted(
         {
-            "id": guild.id,
-            "name": "@everyone",
-            "description": None,
-            "permissions": str(permissions.EVERYONE),
-            "position": 0,
-            "color": 0,
-            "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None},
-            "hoist": False,
-            "managed": False,
-            "mentionable": False,
-            "icon": None,
-            "unicode_emoji": None,
-            "flags": 0,
+            value
+            for user_id, value in state.members[guild.id].items()
+            if user_id != guild.owner_id and value != permissions.EVERYONE
         }
-    ]
+    )
+    created = snowflake.timestamp_ms(guild.id)
+    return {
+        value: snowflake.make(created, worker=3, increment=index + 1)
+        for index, value in enumerate(values)
+    }
+
+
+def _role_name(value: int) -> str:
+    if value & permissions.ADMINISTRATOR:
+        return "Admin"
+    if value & permissions.MANAGE_GUILD:
+        return "Moderator"
+    return "Regular"
+
+
+def role_objects(state: State, guild: Guild) -> list[dict[str, Any]]:
+    """@everyone (its id is the server's), the members' roles and, while the bot is in, its
+    managed role."""
+    roles = [_role(guild.id, "@everyone", permissions.EVERYONE, 0)]
+    for position, (value, role_id) in enumerate(member_roles(state, guild).items(), start=1):
+        roles.append(_role(role_id, _role_name(value), value, position))
     if guild.bot_present:
         roles.append(
             {
@@ -98,7 +132,7 @@ def role_objects(state: State, guild: Guild) -> list[dict[str, Any]]:
                 "name": state.bot.username,
                 "description": None,
                 "permissions": str(guild.bot_permissions),
-                "position": 1,
+                "position": len(roles),
                 "color": 0,
                 "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None},
                 "hoist": False,
@@ -191,7 +225,10 @@ def member_object(state: State, guild: Guild, user: User) -> dict[str, Any]:
     """A person's guild member object; they joined a little after the server was made."""
     created = snowflake.timestamp_ms(guild.id) / 1000
     joined = created if user.id == guild.owner_id else max(created, guild.bot_joined_at - 3600)
-    return {**_MEMBER_DEFAULTS, "user": user_object(user), "roles": [], "joined_at": iso(joined)}
+    value = state.members[guild.id].get(user.id, permissions.EVERYONE)
+    role = member_roles(state, guild).get(value) if user.id != guild.owner_id else None
+    roles = [role] if role else []
+    return {**_MEMBER_DEFAULTS, "user": user_object(user), "roles": roles, "joined_at": iso(joined)}
 
 
 def guild_create(state: State, guild: Guild, *, join: bool) -> dict[str, Any]:

@@ -315,6 +315,10 @@ def _validate_command(data: Any, path: list[str]) -> web.Response | None:
     return error
 
 
+def _permission_string(value: Any) -> str | None:
+    return None if value is None else str(int(value))
+
+
 def _command_object(
     state: State, data: dict[str, Any], guild_id: str | None, command_id: str, version: str
 ) -> dict[str, Any]:
@@ -323,7 +327,8 @@ def _command_object(
         "id": command_id,
         "application_id": state.application.id,
         "version": version,
-        "default_member_permissions": data.get("default_member_permissions"),
+        # A bit set as a decimal string, whatever the client sent (an int is accepted).
+        "default_member_permissions": _permission_string(data.get("default_member_permissions")),
         "type": data.get("type", 1),
         "name": data["name"],
         "name_localizations": data.get("name_localizations"),

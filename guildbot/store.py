@@ -149,13 +149,15 @@ def reconcile_shards(
 
 @database_work
 def config_for(guild_id: int, *, name: str = "") -> GuildConfig:
-    """This server's settings; the server row too, should a command beat the startup burst."""
+    """This server's settings. Should a command beat the startup burst, the server row is
+    made too, as not present: only the gateway says the bot is in a server (the burst, or the
+    next GUILD_CREATE, marks it present)."""
     return _config_for(guild_id, name=name)
 
 
 def _config_for(guild_id: int, *, name: str) -> GuildConfig:
     guild, _ = Guild.objects.get_or_create(
-        guild_id=guild_id, defaults={"name": name[:100] or str(guild_id)}
+        guild_id=guild_id, defaults={"name": name[:100] or str(guild_id), "present": False}
     )
     return GuildConfig.objects.for_guild(guild)
 

@@ -22,6 +22,7 @@ class Bot(discord.Client):
         super().__init__(intents=discord.Intents.default(), guild_ready_timeout=0.05)
         self.tree = app_commands.CommandTree(self)
         self.calls: list[dict] = []
+        self.seen_permissions: dict[int, discord.Permissions] = {}
         group = app_commands.Group(name="fightrise", description="Run tournaments with FightRise")
 
         @group.command(name="setup", description="Set FightRise up in this server")
@@ -49,6 +50,7 @@ class Bot(discord.Client):
 
         @group.command(name="status", description="Show the bot's settings")
         async def status(interaction: discord.Interaction) -> None:
+            self.seen_permissions[interaction.user.id] = interaction.user.guild_permissions
             await interaction.response.send_message("All good.")
 
         @group.command(name="slow", description="Answer after thinking")
@@ -294,3 +296,56 @@ def test_it_needs_a_synced_command_and_a_listening_bot(sim):
     with pytest.raises(SimError) as error:
         sim.interact(sample.COMBO_LAB_ID, general, sample.ADA_ID, "fightrise", "status")
     assert error.value.status == 400
+
+
+def test_discord_py_computes_server_permissions_from_the_members_roles(discord_at):
+    """Discord has no per-member permissions, only roles: a member above @everyone carries a
+    role, so discord.py's Member.guild_permissions (server level, not the channel's) is right."""
+    sim = discord_at
+    general = channel_id(sim, sample.FIGHTRISE_HQ_ID, "general")
+    people = [sample.ADA_ID, sample.BLAZE_ID, sample.NEWBIE_ID]
+
+    async def scenario():
+        async with running_bot() as bot:
+            for person in people:
+                created = await asyncio.to_thread(
+                    sim.interact, sample.FIGHTRISE_HQ_ID, general, person, "fightrise", "status"
+                )
+                await until(lambda c=created: sim.interaction_response(c["id"])["callback"])
+            return bot.seen_permissions
+
+    seen = asyncio.run(scenario())
+    assert seen[int(sample.ADA_ID)].value == permissions.ALL  # the owner
+    assert seen[int(sample.BLAZE_ID)].value == permissions.MODERATOR
+    assert seen[int(sample.BLAZE_ID)].manage_guild
+    assert seen[int(sample.NEWBIE_ID)].value == permissions.EVERYONE
+
+
+def test_it_offers_a_command_only_to_members_with_its_default_permissions(sim):
+    general = channel_id(sim, sample.FIGHTRISE_HQ_ID, "general")
+    requests.put(
+        f"{sim.url}/api/v10/applications/{sample.CLIENT_ID}/commands",
+        json=[
+            {
+                "name": "fightrise",
+                "description": "x",
+                "default_member_permissions": permissions.MANAGE_GUILD,  # discord.py sends an int
+                "options": [{"type": 1, "name": "status", "description": "y"}],
+            }
+        ],
+        headers={"Authorization": f"Bot {sample.BOT_TOKEN}"},
+        timeout=10,
+    )
+    listed = requests.get(
+        f"{sim.url}/api/v10/applications/{sample.CLIENT_ID}/commands",
+        headers={"Authorization": f"Bot {sample.BOT_TOKEN}"},
+        timeout=10,
+    ).json()
+    assert listed[0]["default_member_permissions"] == str(permissions.MANAGE_GUILD)
+    with pytest.raises(SimError) as refused:
+        sim.interact(sample.FIGHTRISE_HQ_ID, general, sample.NEWBIE_ID, "fightrise", "status")
+    assert refused.value.status == 403
+    for allowed in (sample.BLAZE_ID, sample.ADA_ID):  # Manage Server; the owner
+        with pytest.raises(SimError) as no_bot:
+            sim.interact(sample.FIGHTRISE_HQ_ID, general, allowed, "fightrise", "status")
+        assert no_bot.value.status == 409  # past the permission check, then: no bot listening

@@ -26,11 +26,21 @@ class Response:
         self.sent.append({"content": content, **kwargs})
 
 
-def interaction(**permissions):
+OWNER_ID = 257069950429175809
+MEMBER_ID = 464162408479465473
+
+
+def interaction(*, channel=None, user_id=MEMBER_ID, in_server=True, **permissions):
+    """An interaction from a member whose server permissions are `permissions` and whose
+    permissions in the channel (after its overwrites) are `channel` (the same by default)."""
+    server = discord.Permissions(**permissions)
     return SimpleNamespace(
         guild_id=GUILD_ID,
-        guild=SimpleNamespace(name="FightRise HQ"),
-        permissions=discord.Permissions(**permissions),
+        guild=SimpleNamespace(id=GUILD_ID, name="FightRise HQ", owner_id=OWNER_ID)
+        if in_server
+        else None,
+        user=SimpleNamespace(id=user_id, guild_permissions=server),
+        permissions=discord.Permissions(**channel) if channel is not None else server,
         response=Response(),
     )
 
@@ -110,3 +120,46 @@ def test_config_mentions_the_chosen_channels():
     (reply,) = show(interaction())
     fields = {field.name: field.value for field in reply["embed"].fields}
     assert fields["Announcements"] == f"<#{ANNOUNCEMENTS}>"
+
+
+def test_manage_server_is_read_at_the_server_level_not_in_the_channel():
+    # Channel overwrites decide what a member may do in one channel; Manage Server is not one.
+    channel_only = interaction(channel={"manage_guild": True})
+    (reply,) = setup(channel_only, announcements=channel(ANNOUNCEMENTS))
+    assert reply == {"content": REFUSAL, "ephemeral": True}
+    server_wide = interaction(channel={"view_channel": True}, manage_guild=True)
+    (reply,) = setup(server_wide, announcements=channel(ANNOUNCEMENTS))
+    assert reply["content"] == "Saved."
+
+
+def test_the_owner_may_always_set_up():
+    (reply,) = setup(interaction(user_id=OWNER_ID), announcements=channel(ANNOUNCEMENTS))
+    assert reply["content"] == "Saved."
+
+
+def test_discord_hides_the_commands_from_members_without_manage_server():
+    from discord import app_commands
+
+    tree = app_commands.CommandTree(discord.Client(intents=discord.Intents.none()))
+    payload = FightRiseCommands().to_dict(tree)
+    assert payload["default_member_permissions"] == discord.Permissions(manage_guild=True).value
+    assert payload["contexts"] == [0]  # servers only
+
+
+@pytest.mark.parametrize("command", ["config", "setup"])
+def test_a_server_with_only_the_commands_gets_told_and_no_row(command):
+    who = interaction(in_server=False, manage_guild=True)
+    if command == "config":
+        (reply,) = show(who)
+    else:
+        (reply,) = setup(who, announcements=channel(ANNOUNCEMENTS))
+    assert reply["ephemeral"] and "not in this server" in reply["content"]
+    assert not Guild.objects.exists() and not GuildConfig.objects.exists()
+
+
+def test_a_command_before_the_startup_burst_does_not_mark_the_bot_present():
+    from guildbot import store
+
+    store.config_for(GUILD_ID, name="FightRise HQ")
+    assert Guild.objects.get(guild_id=GUILD_ID).present is False
+    assert not Guild.objects.present().exists()
