@@ -11,6 +11,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+# Reference > User Agent: discordsim refuses /api/ calls that do not name their client as
+# "DiscordBot ($url, $versionNumber)", so these helpers, and the tests and benchmarks that call
+# its API with plain HTTP, send this.
+USER_AGENT = "DiscordBot (https://github.com/fightrise/fightrise-web, 1.0) discordsim-testing"
+
 
 class SimError(Exception):
     """The simulator answered a control call with an error status."""
@@ -44,6 +49,7 @@ class SimClient:
         if not url.startswith(self.url):
             raise ValueError(f"{url} is not on the simulator")
         # Only ever the simulator's own loopback http:// URL (checked above).
+        headers = {"User-Agent": USER_AGENT, **headers}
         request = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310
         open_url = opener.open if opener is not None else urllib.request.urlopen
         try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import requests
 
 from discordsim import permissions, sample
 from tests.discordsim.helpers import pkce_pair, query_of
@@ -40,12 +39,12 @@ def test_it_exchanges_a_code_with_form_credentials(sim, exchange):
     assert exchange(form, auth=None).status_code == 200
 
 
-def test_it_takes_only_form_encoded_bodies(sim):
-    response = requests.post(
-        f"{sim.url}/api/v10/oauth2/token",
+def test_it_takes_only_form_encoded_bodies(sim, api):
+    response = api(
+        "POST",
+        "/oauth2/token",
         json=code_form(a_code(sim)),
         auth=(sample.CLIENT_ID, sample.CLIENT_SECRET),
-        timeout=10,
     )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request"
@@ -164,12 +163,12 @@ def test_it_authenticates_the_client_when_revoking(sim, exchange, login):
     assert response.json()["error"] == "invalid_client"
 
 
-def test_it_takes_only_form_encoded_revocations(sim, login):
-    response = requests.post(
-        f"{sim.url}/api/v10/oauth2/token/revoke",
+def test_it_takes_only_form_encoded_revocations(sim, api, login):
+    response = api(
+        "POST",
+        "/oauth2/token/revoke",
         json={"token": login()["access_token"]},
         auth=(sample.CLIENT_ID, sample.CLIENT_SECRET),
-        timeout=10,
     )
     assert response.status_code == 400
 

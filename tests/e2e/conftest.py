@@ -59,6 +59,7 @@ def site(sim, transactional_db) -> Iterator[str]:
         sim.set_redirect_uris(sample.site_redirect_uris(url))
         yield url
         assert_no_secrets(server.log.read_text(errors="replace"), secrets_seen_by(sim))
+    assert_none_refused(sim)
 
 
 def secrets_seen_by(sim: SimClient) -> set[str]:
@@ -69,6 +70,12 @@ def secrets_seen_by(sim: SimClient) -> set[str]:
         fields = {**entry["query"], **(entry["body"] if entry["body_type"] == "form" else {})}
         found |= {str(fields[name]) for name in ("state", "code_verifier") if fields.get(name)}
     return {secret for secret in found if len(secret) > 8}
+
+
+def assert_none_refused(sim: SimClient) -> None:
+    """discordsim refused no call for its User-Agent, as Cloudflare would have (403, 40333)."""
+    refused = [f"{e['method']} {e['path']}" for e in sim.requests() if e["refused"]]
+    assert not refused, f"refused for their User-Agent: {refused}"
 
 
 def assert_no_secrets(log: str, secrets: set[str]) -> None:
@@ -129,6 +136,7 @@ def start_bot(sim, transactional_db):
         if process.popen.returncode not in (0, None, -signal.SIGTERM):
             sys.stderr.write(output)
         assert_no_secrets(output, secrets)
+    assert_none_refused(sim)
 
 
 def present() -> set[int]:

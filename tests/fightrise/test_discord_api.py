@@ -10,6 +10,7 @@ import pytest
 import requests
 
 import fightrise
+from discordsim.server import USER_AGENT_RE
 from fightrise import discord_api
 from tests import discord_payloads as p
 from tests.fake_discord import LOGIN_REDIRECT_URI, json_answer
@@ -90,6 +91,7 @@ def test_it_names_itself_as_discord_asks_on_every_call(fake_discord):
     assert len(fake_discord.calls) == 4
     for call in fake_discord.calls:
         assert call.request.headers["User-Agent"].startswith(expected)
+    assert USER_AGENT_RE.match(discord_api.USER_AGENT)  # what discordsim holds it to
 
 
 def test_its_version_and_homepage_are_the_projects():
