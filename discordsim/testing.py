@@ -149,6 +149,11 @@ class SimClient:
         body = {} if permissions_value is None else {"permissions": str(permissions_value)}
         return self.call("POST", f"/_sim/guilds/{guild_id}/bot", body)
 
+    def bot_membership(self, guild_id: str) -> dict[str, Any]:
+        """Whether the bot is in the server: present, joined_at, permissions, and every join of
+        this run as {"at", "via": "authorize" | "code_exchange" | "control"}."""
+        return self.call("GET", f"/_sim/guilds/{guild_id}/bot")
+
     def remove_bot(self, guild_id: str) -> dict[str, Any]:
         return self.call("DELETE", f"/_sim/guilds/{guild_id}/bot")
 
@@ -160,6 +165,10 @@ class SimClient:
 
     def update_guild(self, guild_id: str, **fields: Any) -> dict[str, Any]:
         return self.call("PATCH", f"/_sim/guilds/{guild_id}", fields)
+
+    def update_application(self, **switches: bool) -> dict[str, bool]:
+        """Flip the app's bot_public and bot_require_code_grant, as in the Developer Portal."""
+        return self.call("PATCH", "/_sim/application", switches)
 
     def set_redirect_uris(self, redirect_uris: list[str]) -> None:
         self.call("POST", "/_sim/redirect_uris", {"redirect_uris": redirect_uris})

@@ -12,6 +12,7 @@ import pytest
 
 from discordsim import sample
 from discordsim.state import State
+from tests.discordsim.helpers import query_of
 
 ZLIB_SUFFIX = b"\x00\x00\xff\xff"
 GUILDS = 1
@@ -81,6 +82,18 @@ async def connect(sim, *, compress: bool = False, query: str | None = None):
     hello = await gateway.receive()
     assert hello is not None and hello["op"] == 10
     return session, gateway, hello
+
+
+async def two_shards(sim) -> list[tuple[aiohttp.ClientSession, RawGateway]]:
+    """Shards 0 and 1 of 2, identified and past their READY and GUILD_CREATEs."""
+    gateways = []
+    for shard_id in (0, 1):
+        session, gateway, _ = await connect(sim)
+        await gateway.identify(shard=[shard_id, 2])
+        ready = (await gateway.dispatches(1))[0]
+        await gateway.dispatches(len(ready["d"]["guilds"]))
+        gateways.append((session, gateway))
+    return gateways
 
 
 def run(coroutine):
@@ -402,13 +415,7 @@ def test_it_reports_servers_in_an_outage_with_guild_delete(sim):
 
 def test_it_routes_control_events_to_the_owning_shard(sim):
     async def scenario():
-        gateways = []
-        for shard_id in (0, 1):
-            session, gateway, _ = await connect(sim)
-            await gateway.identify(shard=[shard_id, 2])
-            ready = (await gateway.dispatches(1))[0]
-            await gateway.dispatches(len(ready["d"]["guilds"]))
-            gateways.append((session, gateway))
+        gateways = await two_shards(sim)
         owner = (int(sample.COMBO_LAB_ID) >> 22) % 2
         added = await asyncio.to_thread(sim.add_bot, sample.COMBO_LAB_ID)
         assert added == {"added": True, "delivered": 1}
@@ -419,6 +426,46 @@ def test_it_routes_control_events_to_the_owning_shard(sim):
         )
         assert delivered == 1
         assert (await gateways[1][1].dispatches(1))[0]["t"] == "TYPING_START"
+        for session, _ in gateways:
+            await session.close()
+
+    run(scenario())
+
+
+def test_a_code_exchange_adds_the_bot_on_the_owning_shard(sim, exchange):
+    """With the code grant required, Authorize sends nothing; the exchange one GUILD_CREATE."""
+    redirect_uri = sample.DEFAULT_REDIRECT_URIS[2]
+
+    async def next_after_marker(gateway, shard_id: int) -> dict:
+        # A marker sent to the shard now arrives after anything already on its way.
+        await asyncio.to_thread(sim.dispatch, "TYPING_START", {"user_id": sample.ADA_ID}, shard_id)
+        return (await gateway.dispatches(1))[0]
+
+    async def scenario():
+        gateways = await two_shards(sim)
+        owner = (int(sample.COMBO_LAB_ID) >> 22) % 2
+        location = await asyncio.to_thread(
+            sim.authorize,
+            sample.CLIENT_ID,
+            redirect_uri,
+            "bot applications.commands",
+            "s",
+            sample.ADA_ID,
+            guild_id=sample.COMBO_LAB_ID,
+            permissions=1024,
+        )
+        assert (await next_after_marker(gateways[owner][1], owner))["t"] == "TYPING_START"
+        form = {
+            "grant_type": "authorization_code",
+            "code": query_of(location)["code"],
+            "redirect_uri": redirect_uri,
+        }
+        assert (await asyncio.to_thread(exchange, form)).status_code == 200
+        join = (await gateways[owner][1].dispatches(1))[0]
+        assert join["t"] == "GUILD_CREATE" and join["d"]["id"] == sample.COMBO_LAB_ID
+        assert "unavailable" not in join["d"]
+        other = 1 - owner
+        assert (await next_after_marker(gateways[other][1], other))["t"] == "TYPING_START"
         for session, _ in gateways:
             await session.close()
 
