@@ -21,6 +21,16 @@ from tests.servers import BASE_DIR, database_url, gunicorn, subprocess_environ
 
 ARTIFACTS = BASE_DIR / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
+# discord.py chooses its gateway compression once, when discord.utils is imported: zstd-stream
+# when zstandard (or Python 3.14's compression.zstd) imports, zlib-stream otherwise. A None in
+# sys.modules makes those imports fail, so this runs manage.py as `python manage.py` would run
+# on a host without zstandard; nothing else differs.
+WITHOUT_ZSTD = (
+    "import runpy, sys; "
+    "sys.modules['zstandard'] = sys.modules['compression.zstd'] = None; "
+    "sys.argv[0] = 'manage.py'; "
+    "runpy.run_path('manage.py', run_name='__main__')"
+)
 
 
 def pytest_collection_modifyitems(items):
@@ -119,12 +129,16 @@ class Process:
 
 @pytest.fixture
 def start_bot(sim, transactional_db):
-    """Start `manage.py runbot` (with options) against discordsim; stopped at the end."""
+    """Start `manage.py runbot` (with options) against discordsim; stopped at the end.
+
+    compress="zlib-stream" runs it with zstandard hidden, so discord.py falls back to zlib.
+    """
     started: list[Process] = []
 
-    def start(*options: str) -> Process:
+    def start(*options: str, compress: str = "zstd-stream") -> Process:
         env = {**subprocess_environ(), **discord_env(sim), "DATABASE_URL": database_url()}
-        process = Process([sys.executable, "manage.py", "runbot", *options], env)
+        manage = {"zstd-stream": ["manage.py"], "zlib-stream": ["-c", WITHOUT_ZSTD]}[compress]
+        process = Process([sys.executable, *manage, "runbot", *options], env)
         started.append(process)
         return process
 
