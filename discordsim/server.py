@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from discordsim import cdn, control, gateway, interactions, oauth, pages, rest, sample
-from discordsim.common import BASE_URL, HUB, STATE, api_error, json_response
+from discordsim.common import API, BASE_URL, HUB, STATE, api_error, json_response
 from discordsim.state import State
 
 logger = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ USER_AGENT_RE = re.compile(r"^DiscordBot \(https?://[^\s,()]+(?:, ?| )[^\s,()]+\
 # Webhook-token routes (interaction responses, followups) are not held to it: Execute Webhook
 # serves curl's, Ruby's or python-requests' own agents (discord/discord-api-docs#4908, 2022-05),
 # and as of discord.py 2.7 its webhook adapter sends aiohttp's default "Python/3.11 aiohttp/...".
-USER_AGENT_EXEMPT = ("/api/v10/webhooks/", "/api/v10/interactions/")
+USER_AGENT_EXEMPT = (f"{API}/webhooks/", f"{API}/interactions/")
 
 
 def is_loopback(host: str) -> bool:
