@@ -25,6 +25,9 @@ GUILD_FIELDS = {
 }
 
 
+APPLICATION_SWITCHES = {"bot_public", "bot_require_code_grant"}
+
+
 def problem(status: int, message: str) -> web.Response:
     return json_response({"error": message}, status)
 
@@ -179,9 +182,18 @@ async def add_bot(request: web.Request) -> web.Response:
     value = body.get("permissions")
     if value is not None and (not isinstance(value, str) or not value.isdigit()):
         return problem(400, "permissions must be a decimal string")
-    added = request.app[STATE].add_bot(guild.id, int(value) if value is not None else None)
+    added = request.app[STATE].add_bot(
+        guild.id, int(value) if value is not None else None, via="control"
+    )
     delivered = request.app[HUB].bot_added(guild) if added else 0
     return json_response({"added": added, "delivered": delivered})
+
+
+async def bot_membership(request: web.Request) -> web.Response:
+    guild = _guild(request)
+    if guild is None:
+        return problem(404, "no such server")
+    return json_response(request.app[STATE].bot_membership(guild))
 
 
 async def remove_bot(request: web.Request) -> web.Response:
@@ -237,6 +249,21 @@ async def update_guild(request: web.Request) -> web.Response:
         state.members[guild.id][body["owner_id"]] = permissions.ALL
     delivered = request.app[HUB].guild_updated(guild) if guild.bot_present else 0
     return json_response({"delivered": delivered})
+
+
+async def update_application(request: web.Request) -> web.Response:
+    """The portal's switches: Public Bot and Requires OAuth2 Code Grant."""
+    body = await _object(request)
+    if (
+        not body
+        or set(body) - APPLICATION_SWITCHES
+        or not all(isinstance(value, bool) for value in body.values())
+    ):
+        return problem(400, f"send some of {', '.join(sorted(APPLICATION_SWITCHES))}: true/false")
+    application = request.app[STATE].application
+    for key, value in body.items():
+        setattr(application, key, value)
+    return json_response({key: getattr(application, key) for key in sorted(APPLICATION_SWITCHES)})
 
 
 async def set_redirect_uris(request: web.Request) -> web.Response:
@@ -315,11 +342,13 @@ def routes() -> list[web.RouteDef]:
         web.post("/_sim/gateway/dispatch", dispatch),
         web.get("/_sim/gateway", gateway_sessions),
         web.post("/_sim/gateway/reconnect", reconnect),
+        web.get("/_sim/guilds/{guild_id}/bot", bot_membership),
         web.post("/_sim/guilds/{guild_id}/bot", add_bot),
         web.delete("/_sim/guilds/{guild_id}/bot", remove_bot),
         web.post("/_sim/guilds/{guild_id}/outage", outage),
         web.post("/_sim/guilds/{guild_id}/recover", recover),
         web.patch("/_sim/guilds/{guild_id}", update_guild),
+        web.patch("/_sim/application", update_application),
         web.post("/_sim/redirect_uris", set_redirect_uris),
         web.post("/_sim/interactions", create_interaction),
         web.get("/_sim/interactions/{interaction_id}", get_interaction),

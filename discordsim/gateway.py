@@ -1,4 +1,4 @@
-"""The gateway: Discord's WebSocket protocol (JSON, optional zlib-stream) at /gateway."""
+"""The gateway: Discord's WebSocket protocol (JSON, optional zlib- or zstd-stream) at /gateway."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+import zstandard
 from aiohttp import WSMsgType, web
 
 from discordsim import payloads
@@ -67,6 +68,35 @@ RECONNECT_GRACE = 5.0
 HISTORY = 200
 
 
+class _ZlibStream:
+    """Events > Gateway > Transport Compression > zlib-stream: one context per connection, each
+    message ending in a Z_SYNC_FLUSH (00 00 ff ff)."""
+
+    def __init__(self) -> None:
+        self.context = zlib.compressobj()
+
+    def compress(self, data: bytes) -> bytes:
+        return self.context.compress(data) + self.context.flush(zlib.Z_SYNC_FLUSH)
+
+
+class _ZstdStream:
+    """Events > Gateway > Transport Compression > zstd-stream: one zstd stream for the life of
+    the connection; each message holds one whole gateway payload, flushed so that it decompresses
+    on arrival, but "does not end a zstd frame"."""
+
+    def __init__(self) -> None:
+        self.context = zstandard.ZstdCompressor().compressobj()
+
+    def compress(self, data: bytes) -> bytes:
+        return self.context.compress(data) + self.context.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK)
+
+
+COMPRESSIONS: dict[str, type[_ZlibStream] | type[_ZstdStream]] = {
+    "zlib-stream": _ZlibStream,
+    "zstd-stream": _ZstdStream,
+}
+
+
 def _frame(op: int, d: Any = None) -> str:
     return json.dumps({"op": op, "d": d, "s": None, "t": None}, separators=(",", ":"))
 
@@ -105,15 +135,17 @@ class Session:
 
 
 class Connection:
-    """One WebSocket; it writes frames in order through a queue so one zlib stream stays intact."""
+    """One WebSocket; it writes frames in order through a queue so one compressed stream stays
+    intact."""
 
     def __init__(
-        self, number: int, ws: web.WebSocketResponse, compress: bool, version: str
+        self, number: int, ws: web.WebSocketResponse, compress: str | None, version: str
     ) -> None:
         self.number = number
         self.ws = ws
         self.version = version
-        self.compressor = zlib.compressobj() if compress else None
+        self.compress = compress
+        self.compressor = COMPRESSIONS[compress]() if compress is not None else None
         self.queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         self.session: Session | None = None
         self.resumed = False
@@ -147,12 +179,7 @@ class Connection:
                     await self.ws.close(code=value, message=CLOSE_REASONS.get(value, "").encode())
                     return
                 if self.compressor is not None:
-                    # Events > Gateway > zlib-stream: one context per connection, each message
-                    # ending in a Z_SYNC_FLUSH (00 00 ff ff), sent as a binary frame.
-                    data = self.compressor.compress(value.encode()) + self.compressor.flush(
-                        zlib.Z_SYNC_FLUSH
-                    )
-                    await self.ws.send_bytes(data)
+                    await self.ws.send_bytes(self.compressor.compress(value.encode()))
                 else:
                     await self.ws.send_str(value)
         except (ConnectionError, RuntimeError):
@@ -168,7 +195,7 @@ class Connection:
             "intents": session.intents if session else None,
             "identified": session is not None,
             "resumed": self.resumed,
-            "compress": "zlib-stream" if self.compressor else None,
+            "compress": self.compress,
             "closed": self.closed_at is not None,
             "close_code": self.close_code,
             "opened_at": self.opened_at,
@@ -294,11 +321,13 @@ class GatewayHub:
         compress = request.query.get("compress")
         if encoding != "json":
             return web.Response(status=400, text="discordsim speaks only encoding=json")
-        if compress not in (None, "zlib-stream"):
-            return web.Response(status=400, text="discordsim offers only compress=zlib-stream")
+        if compress is not None and compress not in COMPRESSIONS:
+            return web.Response(
+                status=400, text="discordsim offers compress=zlib-stream or compress=zstd-stream"
+            )
         ws = web.WebSocketResponse(compress=False, max_msg_size=1 << 20, timeout=2.0)
         await ws.prepare(request)
-        connection = Connection(next(self.numbers), ws, compress == "zlib-stream", version)
+        connection = Connection(next(self.numbers), ws, compress, version)
         self.connections.append(connection)
         writer = asyncio.create_task(connection.write())
         watchdog = asyncio.create_task(self._watch_heartbeats(connection))

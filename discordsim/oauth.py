@@ -268,6 +268,23 @@ def _consent(
     return _page(pages.consent_page(view), 400 if error else 200)
 
 
+def _join_bot(app: web.Application, guild_id: str, granted: int | None, *, via: str) -> None:
+    """The bot joins the server (GUILD_CREATE to the shard that owns it) with these permissions."""
+    state = app[STATE]
+    if state.add_bot(guild_id, granted, via=via):
+        app[HUB].bot_added(state.guilds[guild_id])
+    else:
+        # The bot was already there: its managed role takes the new permissions.
+        guild = state.guilds[guild_id]
+        role = payloads.role_objects(state, guild)[-1]
+        app[HUB].dispatch(
+            "GUILD_ROLE_UPDATE",
+            {"guild_id": guild_id, "role": role},
+            guild_id=guild_id,
+            intent=GUILDS_INTENT,
+        )
+
+
 def _complete(
     app: web.Application,
     request: Authorize,
@@ -275,24 +292,20 @@ def _complete(
     guild_id: str | None,
     granted: int | None,
 ) -> web.Response:
-    """Authorize pressed: add the bot, make the code or token, and send the person back."""
+    """Authorize pressed: add the bot (unless the code grant must come first), make the code or
+    token, and send the person back."""
     state = app[STATE]
     # The grant is on record from here, so prompt=none can skip the screen next time.
     state.authorization(state.application.id, person.id).scopes.update(request.scopes)
     result: dict[str, str] = {}
+    joins_at_exchange = False
     if "bot" in request.scopes and guild_id is not None and granted is not None:
-        if state.add_bot(guild_id, granted):
-            app[HUB].bot_added(state.guilds[guild_id])
-        else:
-            # The bot was already there: its managed role takes the new permissions.
-            guild = state.guilds[guild_id]
-            role = payloads.role_objects(state, guild)[-1]
-            app[HUB].dispatch(
-                "GUILD_ROLE_UPDATE",
-                {"guild_id": guild_id, "role": role},
-                guild_id=guild_id,
-                intent=GUILDS_INTENT,
-            )
+        # Resources > Application > bot_require_code_grant: "the app's bot will only join upon
+        # completion of the full OAuth2 code grant flow", that is when the code is exchanged
+        # (Topics > OAuth2 > Advanced Bot Authorization). check() made sure there is a code.
+        joins_at_exchange = state.application.bot_require_code_grant
+        if not joins_at_exchange:
+            _join_bot(app, guild_id, granted, via="authorize")
         result = {"guild_id": guild_id, "permissions": str(granted)}
     if request.response_type == "code":
         code = state.issue_code(
@@ -302,6 +315,7 @@ def _complete(
             code_challenge=request.code_challenge,
             guild_id=guild_id,
             permissions_value=granted,
+            joins_bot=joins_at_exchange,
         )
         params = {"code": code.code}
         if request.state is not None:
@@ -513,6 +527,8 @@ def _exchange_code(
     if not _pkce_ok(code, form.get("code_verifier")):
         return oauth_error(400, "invalid_grant", 'Invalid "code_verifier" in request.')
     code.used = True
+    if code.joins_bot and code.guild_id in state.guilds:
+        _join_bot(app, code.guild_id, code.permissions, via="code_exchange")
     access, refresh = state.issue_tokens(client_id, code.user_id, code.scopes)
     code.issued = [access.value] + ([refresh.value] if refresh else [])
     body = _token_body(state, access, refresh, code.scopes)

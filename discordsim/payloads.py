@@ -266,7 +266,8 @@ def guild_create(state: State, guild: Guild, *, join: bool) -> dict[str, Any]:
 
 
 def application_object(state: State) -> dict[str, Any]:
-    """Resources > Application > Application Object, as GET /oauth2/applications/@me returns it."""
+    """Resources > Application > Application Object, as GET /applications/@me and
+    /oauth2/applications/@me return it."""
     app = state.application
     owner = state.users.get(app.owner_id) if app.owner_id else None
     return {
@@ -286,12 +287,14 @@ def application_object(state: State) -> dict[str, Any]:
         "owner": user_object(owner) if owner else user_object(state.bot),
         "team": None,
         "flags": app.flags,
+        "flags_new": str(app.flags),
         "redirect_uris": list(app.redirect_uris),
         "interactions_endpoint_url": None,
         "role_connections_verification_url": None,
         "tags": [],
         "approximate_guild_count": len(state.bot_guild_ids()),
         "approximate_user_install_count": 0,
+        "approximate_user_authorization_count": len(state.authorizations),
         "bot": user_object(state.bot),
         "install_params": None,
         "integration_types_config": {"0": {}, "1": {}},

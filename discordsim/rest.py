@@ -176,7 +176,8 @@ async def get_guild_channels(request: web.Request) -> web.Response:
 
 
 async def current_application(request: web.Request) -> web.Response:
-    """GET /oauth2/applications/@me, which discord.py reads at login (AppInfo)."""
+    """GET /applications/@me (Resources > Application > Get Current Application) and
+    GET /oauth2/applications/@me, which discord.py reads at login (AppInfo): the bot's app."""
     if _bot(request) is None:
         return unauthorized()
     return json_response(payloads.application_object(request.app[STATE]))
@@ -495,6 +496,7 @@ def routes() -> list[web.RouteDef]:
         web.get(f"{API}/users/{{user_id}}", get_user),
         web.get(f"{API}/guilds/{{guild_id}}", get_guild),
         web.get(f"{API}/guilds/{{guild_id}}/channels", get_guild_channels),
+        web.get(f"{API}/applications/@me", current_application),
         web.get(f"{API}/oauth2/applications/@me", current_application),
         web.get(f"{API}/oauth2/@me", current_authorization),
         web.get(f"{API}/gateway", get_gateway),

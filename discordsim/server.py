@@ -8,6 +8,7 @@ import ipaddress
 import json
 import logging
 import math
+import re
 import socket
 import threading
 import time
@@ -18,7 +19,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from discordsim import cdn, control, gateway, interactions, oauth, pages, rest, sample
-from discordsim.common import BASE_URL, HUB, STATE, api_error, json_response
+from discordsim.common import API, BASE_URL, HUB, STATE, api_error, json_response
 from discordsim.state import State
 
 logger = logging.getLogger(__name__)
@@ -28,6 +29,14 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # resources are channels, guilds and webhooks).
 MAJOR_PARAMETERS = ("guild_id", "channel_id", "application_id", "interaction_id")
 BODY_LOG_LIMIT = 10000
+# Reference > HTTP API > User Agent: "DiscordBot ($url, $versionNumber)", more may follow. As of
+# discord.py 2.7 its agent has a space instead of the comma ("DiscordBot (https://github.com/
+# Rapptz/discord.py 2.7.1) Python/3.11 aiohttp/3.14.5") and Discord serves it, so either will do.
+USER_AGENT_RE = re.compile(r"^DiscordBot \(https?://[^\s,()]+(?:, ?| )[^\s,()]+\)")
+# Webhook-token routes (interaction responses, followups) are not held to it: Execute Webhook
+# serves curl's, Ruby's or python-requests' own agents (discord/discord-api-docs#4908, 2022-05),
+# and as of discord.py 2.7 its webhook adapter sends aiohttp's default "Python/3.11 aiohttp/...".
+USER_AGENT_EXEMPT = (f"{API}/webhooks/", f"{API}/interactions/")
 
 
 def is_loopback(host: str) -> bool:
@@ -95,6 +104,29 @@ def _too_many(retry_after: float, *, is_global: bool, headers: dict[str, str]) -
     if is_global:
         extra["X-RateLimit-Global"] = "true"
     return json_response(body, 429, extra)
+
+
+def _blocked(request: web.Request, entry: dict[str, Any] | None) -> web.Response:
+    """What Cloudflare in front of Discord answers an API call without a valid User-Agent.
+
+    Topics > Opcodes and Status Codes > JSON Error Codes: 40333, "Cloudflare is blocking your
+    request"; since 2023-10 the body is JSON rather than Cloudflare's HTML page, and its message
+    says "internal network error" (discord/discord-api-docs#6473). A 403, so it also counts
+    toward the invalid-request limit.
+    """
+    agent = request.headers.get("User-Agent")
+    resource = request.match_info.route.resource
+    logger.warning(
+        # No colon after the path: the log redaction would take "token: User-Agent" for a token.
+        "Refused %s %s, whose User-Agent %r is not DiscordBot ($url, $versionNumber)",
+        request.method,
+        # The route, not the path: a path may hold a webhook or interaction token.
+        resource.canonical if resource is not None else "an unknown route",
+        agent[:200] if agent is not None else None,
+    )
+    if entry is not None:
+        entry["refused"] = "user_agent"
+    return api_error(403, "internal network error", 40333)
 
 
 async def _fault(request: web.Request, fault: dict[str, Any]) -> web.StreamResponse:
@@ -172,6 +204,7 @@ async def _start_log(request: web.Request) -> dict[str, Any]:
         "body": body,
         "body_type": body_type,
         "status": None,
+        "refused": None,
         "started": time.time(),
         "ended": None,
     }
@@ -190,7 +223,14 @@ async def simulate(request: web.Request, handler: Handler) -> web.StreamResponse
     state = request.app[STATE]
     try:
         response: web.StreamResponse
-        if simulated:
+        if (
+            path.startswith("/api/")
+            and not path.startswith(USER_AGENT_EXEMPT)
+            and not USER_AGENT_RE.match(request.headers.get("User-Agent", ""))
+        ):
+            # Cloudflare answers before Discord's own latency, faults or rate limits apply.
+            response = _blocked(request, entry)
+        elif simulated:
             delay = _latency(state, request)
             if delay:
                 await asyncio.sleep(delay)

@@ -159,6 +159,8 @@ class AuthCode:
     expires_at: float
     used: bool = False
     issued: list[str] = field(default_factory=list)
+    # The app requires the code grant: the bot joins guild_id when this code is exchanged.
+    joins_bot: bool = False
 
 
 @dataclass
@@ -408,6 +410,8 @@ class State:
         self.latency: list[dict[str, Any]] = []
         self.rate_buckets: dict[tuple[str, str, str], list[float]] = {}
         self.session_starts = 0
+        # Each time the bot joined a server during this run: guild_id, at, via.
+        self.bot_joins: list[dict[str, Any]] = []
 
     def to_scenario(self) -> dict[str, Any]:
         """The current state as a scenario document (POST it back to get the same world)."""
@@ -507,8 +511,11 @@ class State:
 
     # Mutations the control API and the consent screen share ---------------------------------
 
-    def add_bot(self, guild_id: str, bot_permissions: int | None = None) -> bool:
-        """Put the bot in the server; False when it was already there."""
+    def add_bot(self, guild_id: str, bot_permissions: int | None = None, *, via: str) -> bool:
+        """Put the bot in the server; False when it was already there.
+
+        `via` says what added it ("authorize", "code_exchange", "control"), for bot_membership.
+        """
         guild = self.guilds[guild_id]
         if bot_permissions is not None:
             guild.bot_permissions = bot_permissions
@@ -517,7 +524,22 @@ class State:
         guild.bot_present = True
         guild.bot_joined_at = time.time()
         guild.unavailable = False
+        self.bot_joins.append({"guild_id": guild_id, "at": guild.bot_joined_at, "via": via})
         return True
+
+    def bot_membership(self, guild: Guild) -> dict[str, Any]:
+        """Whether the bot is in the server, since when, and every join of this run."""
+        return {
+            "guild_id": guild.id,
+            "present": guild.bot_present,
+            "joined_at": guild.bot_joined_at if guild.bot_present else None,
+            "permissions": str(guild.bot_permissions),
+            "joins": [
+                {"at": join["at"], "via": join["via"]}
+                for join in self.bot_joins
+                if join["guild_id"] == guild.id
+            ],
+        }
 
     def remove_bot(self, guild_id: str) -> bool:
         guild = self.guilds[guild_id]
@@ -538,6 +560,7 @@ class State:
         code_challenge: str | None,
         guild_id: str | None,
         permissions_value: int | None,
+        joins_bot: bool = False,
     ) -> AuthCode:
         code = AuthCode(
             code=random_token(),
@@ -549,6 +572,7 @@ class State:
             guild_id=guild_id,
             permissions=permissions_value,
             expires_at=self.now() + CODE_TTL,
+            joins_bot=joins_bot,
         )
         self.codes[code.code] = code
         self.issued_secrets.append(code.code)

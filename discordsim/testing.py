@@ -11,6 +11,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+# Reference > User Agent: discordsim refuses /api/ calls that do not name their client as
+# "DiscordBot ($url, $versionNumber)", so these helpers, and the tests and benchmarks that call
+# its API with plain HTTP, send this.
+USER_AGENT = "DiscordBot (https://github.com/fightrise/fightrise-web, 1.0) discordsim-testing"
+
 
 class SimError(Exception):
     """The simulator answered a control call with an error status."""
@@ -44,6 +49,7 @@ class SimClient:
         if not url.startswith(self.url):
             raise ValueError(f"{url} is not on the simulator")
         # Only ever the simulator's own loopback http:// URL (checked above).
+        headers = {"User-Agent": USER_AGENT, **headers}
         request = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310
         open_url = opener.open if opener is not None else urllib.request.urlopen
         try:
@@ -143,6 +149,11 @@ class SimClient:
         body = {} if permissions_value is None else {"permissions": str(permissions_value)}
         return self.call("POST", f"/_sim/guilds/{guild_id}/bot", body)
 
+    def bot_membership(self, guild_id: str) -> dict[str, Any]:
+        """Whether the bot is in the server: present, joined_at, permissions, and every join of
+        this run as {"at", "via": "authorize" | "code_exchange" | "control"}."""
+        return self.call("GET", f"/_sim/guilds/{guild_id}/bot")
+
     def remove_bot(self, guild_id: str) -> dict[str, Any]:
         return self.call("DELETE", f"/_sim/guilds/{guild_id}/bot")
 
@@ -154,6 +165,10 @@ class SimClient:
 
     def update_guild(self, guild_id: str, **fields: Any) -> dict[str, Any]:
         return self.call("PATCH", f"/_sim/guilds/{guild_id}", fields)
+
+    def update_application(self, **switches: bool) -> dict[str, bool]:
+        """Flip the app's bot_public and bot_require_code_grant, as in the Developer Portal."""
+        return self.call("PATCH", "/_sim/application", switches)
 
     def set_redirect_uris(self, redirect_uris: list[str]) -> None:
         self.call("POST", "/_sim/redirect_uris", {"redirect_uris": redirect_uris})

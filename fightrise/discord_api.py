@@ -24,6 +24,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from requests.adapters import HTTPAdapter
 
+import fightrise
 from fightrise.snowflake import parse_discord_id
 
 logger = logging.getLogger(__name__)
@@ -42,7 +43,12 @@ MAX_RETRY_WAIT = 2.0
 MAX_RETRY_AFTER = 3600.0
 # Revocation at logout is best effort and must not hold the person up for long.
 REVOKE_TIMEOUT = 3.0
-USER_AGENT = f"FightRise-web/1.0 python-requests/{requests.__version__}"
+# Reference > User Agent: "DiscordBot ($url, $versionNumber)", then what else we like; a call
+# without it may be blocked by Cloudflare (403, code 40333).
+USER_AGENT = (
+    f"DiscordBot ({fightrise.HOMEPAGE}, {fightrise.__version__}) "
+    f"FightRise-web python-requests/{requests.__version__}"
+)
 
 # While Discord has the whole application on a global rate limit (its client-authenticated
 # calls: code exchange, refresh, revoke), no worker calls those endpoints until this passes.

@@ -19,6 +19,8 @@ from urllib.parse import quote
 
 from django.db import connection
 
+from discordsim.testing import USER_AGENT
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -57,12 +59,14 @@ def database_url() -> str:
 
 
 def wait_until_up(url: str, *, process: subprocess.Popen, timeout: float = 30) -> None:
+    """Poll url until it answers 200; it may be discordsim's API, so name a Discord client."""
     deadline = time.monotonic() + timeout
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})  # noqa: S310
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}")
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback
+            with urllib.request.urlopen(request, timeout=2) as response:  # noqa: S310 - loopback
                 if response.status == 200:
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):

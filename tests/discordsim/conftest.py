@@ -8,7 +8,7 @@ import requests
 import yarl
 
 from discordsim import sample
-from discordsim.testing import SimClient, running_sim
+from discordsim.testing import USER_AGENT, SimClient, running_sim
 from tests.discordsim.helpers import query_of
 
 CLIENT_AUTH = (sample.CLIENT_ID, sample.CLIENT_SECRET)
@@ -29,12 +29,15 @@ def sim(sim_server: SimClient) -> SimClient:
 
 @pytest.fixture
 def api(sim: SimClient):
-    """Call the simulated Discord API: api("GET", "/users/@me", token=..., bot=True, ...)."""
+    """Call the simulated Discord API: api("GET", "/users/@me", token=..., bot=True, ...).
+
+    It sends the User-Agent Discord asks for unless `headers` says otherwise (None drops it).
+    """
 
     def call(
         method: str, path: str, *, token: str | None = None, bot: bool = False, **kwargs
     ) -> requests.Response:
-        headers = kwargs.pop("headers", {})
+        headers = {"User-Agent": USER_AGENT, **kwargs.pop("headers", {})}
         if bot:
             headers["Authorization"] = f"Bot {sample.BOT_TOKEN}"
         elif token is not None:
@@ -50,8 +53,20 @@ def api(sim: SimClient):
 def exchange(sim: SimClient):
     """POST a form to the token endpoint with HTTP Basic client auth (or as given)."""
 
-    def post(data: dict[str, str], *, auth=CLIENT_AUTH, path: str = "/oauth2/token"):
-        return requests.post(f"{sim.url}/api/v10{path}", data=data, auth=auth, timeout=10)
+    def post(
+        data: dict[str, str],
+        *,
+        auth=CLIENT_AUTH,
+        path: str = "/oauth2/token",
+        user_agent: str = USER_AGENT,
+    ):
+        return requests.post(
+            f"{sim.url}/api/v10{path}",
+            data=data,
+            auth=auth,
+            headers={"User-Agent": user_agent},
+            timeout=10,
+        )
 
     return post
 

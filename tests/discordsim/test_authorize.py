@@ -222,7 +222,7 @@ def test_it_lists_each_requested_permission_checked(sim):
     assert "Administrator" not in html
 
 
-def test_it_adds_the_bot_with_the_permissions_left_checked(sim):
+def test_it_sends_back_the_server_and_the_permissions_left_checked(sim):
     granted = permissions.combine("VIEW_CHANNEL", "SEND_MESSAGES")
     location = sim.authorize(
         sample.CLIENT_ID,
@@ -238,8 +238,8 @@ def test_it_adds_the_bot_with_the_permissions_left_checked(sim):
     assert set(query) == {"code", "state", "guild_id", "permissions"}
     assert query["guild_id"] == sample.COMBO_LAB_ID
     assert query["permissions"] == str(granted)
-    guild = next(g for g in sim.scenario()["guilds"] if g["id"] == sample.COMBO_LAB_ID)
-    assert guild["bot_present"] is True and guild["bot_permissions"] == str(granted)
+    # The sample app requires the code grant: the bot joins when the code is exchanged.
+    assert sim.bot_membership(sample.COMBO_LAB_ID)["present"] is False
 
 
 def test_it_refuses_permissions_that_were_not_asked_for(sim):
@@ -293,9 +293,8 @@ def test_it_requires_a_code_grant_for_the_bot_when_the_app_does(sim):
 
 
 def test_it_adds_a_bot_without_a_code_when_the_app_needs_none(sim):
-    scenario = sim.scenario()
-    scenario["application"]["bot_require_code_grant"] = False
-    sim.load_scenario(scenario)
+    sim.update_application(bot_require_code_grant=False)
+    granted = permissions.combine("VIEW_CHANNEL", "SEND_MESSAGES")
     location = sim.authorize(
         sample.CLIENT_ID,
         BOT_REDIRECT,
@@ -305,8 +304,12 @@ def test_it_adds_a_bot_without_a_code_when_the_app_needs_none(sim):
         guild_id=sample.COMBO_LAB_ID,
         permissions=ASKED,
         response_type=None,
+        granted_permissions=granted,
     )
     assert set(query_of(location)) == {"state", "guild_id", "permissions"}
+    joined = sim.bot_membership(sample.COMBO_LAB_ID)
+    assert joined["present"] is True and joined["permissions"] == str(granted)
+    assert [join["via"] for join in joined["joins"]] == ["authorize"]
 
 
 def test_it_returns_tokens_in_the_fragment_for_the_implicit_grant(sim):

@@ -9,22 +9,31 @@ from typing import Any
 
 import aiohttp
 import pytest
+import zstandard
 
 from discordsim import sample
 from discordsim.state import State
+from tests.discordsim.helpers import query_of
 
 ZLIB_SUFFIX = b"\x00\x00\xff\xff"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 GUILDS = 1
 
 
 class RawGateway:
     """Just enough of a gateway client to check what the simulator sends."""
 
-    def __init__(self, ws: aiohttp.ClientWebSocketResponse, compress: bool) -> None:
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse, compress: str | None) -> None:
         self.ws = ws
-        self.inflator = zlib.decompressobj() if compress else None
+        self.compress = compress
+        self.inflator = zlib.decompressobj() if compress == "zlib-stream" else None
+        # One zstd stream for the whole connection, as discord.py reads it.
+        self.zstd = (
+            zstandard.ZstdDecompressor().decompressobj() if compress == "zstd-stream" else None
+        )
         self.buffer = bytearray()
         self.frames: list[aiohttp.WSMsgType] = []
+        self.binary: list[bytes] = []
 
     async def receive(self, timeout: float = 5.0) -> dict[str, Any] | None:
         """The next payload, or None once the server has closed the connection."""
@@ -34,6 +43,10 @@ class RawGateway:
             if message.type is aiohttp.WSMsgType.TEXT:
                 return json.loads(message.data)
             if message.type is aiohttp.WSMsgType.BINARY:
+                self.binary.append(message.data)
+                if self.zstd is not None:
+                    # Events > Gateway > zstd-stream: each message is one whole gateway payload.
+                    return json.loads(self.zstd.decompress(message.data))
                 assert self.inflator is not None
                 self.buffer.extend(message.data)
                 if self.buffer[-4:] != ZLIB_SUFFIX:
@@ -73,14 +86,26 @@ class RawGateway:
         return self.ws.close_code
 
 
-async def connect(sim, *, compress: bool = False, query: str | None = None):
+async def connect(sim, *, compress: str | None = None, query: str | None = None):
     session = aiohttp.ClientSession()
-    params = query or ("v=10&encoding=json" + ("&compress=zlib-stream" if compress else ""))
+    params = query or ("v=10&encoding=json" + (f"&compress={compress}" if compress else ""))
     ws = await session.ws_connect(f"{sim.url.replace('http', 'ws')}/gateway?{params}")
     gateway = RawGateway(ws, compress)
     hello = await gateway.receive()
     assert hello is not None and hello["op"] == 10
     return session, gateway, hello
+
+
+async def two_shards(sim) -> list[tuple[aiohttp.ClientSession, RawGateway]]:
+    """Shards 0 and 1 of 2, identified and past their READY and GUILD_CREATEs."""
+    gateways = []
+    for shard_id in (0, 1):
+        session, gateway, _ = await connect(sim)
+        await gateway.identify(shard=[shard_id, 2])
+        ready = (await gateway.dispatches(1))[0]
+        await gateway.dispatches(len(ready["d"]["guilds"]))
+        gateways.append((session, gateway))
+    return gateways
 
 
 def run(coroutine):
@@ -148,12 +173,53 @@ def test_it_says_hello_then_ready_then_one_guild_create_per_server(sim):
 
 def test_it_speaks_zlib_stream_with_one_context_per_connection(sim):
     async def scenario():
-        session, gateway, _ = await connect(sim, compress=True)
+        session, gateway, _ = await connect(sim, compress="zlib-stream")
         await gateway.identify()
         events = await gateway.dispatches(1 + len(bot_guilds()))
         assert events[0]["t"] == "READY"
         assert set(gateway.frames) == {aiohttp.WSMsgType.BINARY}
         await session.close()
+
+    run(scenario())
+
+
+def test_it_speaks_zstd_stream_one_message_per_payload_in_one_stream(sim):
+    async def scenario():
+        session, gateway, _ = await connect(sim, compress="zstd-stream")
+        await gateway.identify()
+        events = await gateway.dispatches(1 + len(bot_guilds()))
+        assert events[0]["t"] == "READY"
+        assert [e["t"] for e in events[1:]] == ["GUILD_CREATE"] * len(bot_guilds())
+        await gateway.send(1, events[-1]["s"])
+        assert (await gateway.receive())["op"] == 11
+        assert set(gateway.frames) == {aiohttp.WSMsgType.BINARY}
+        # One frame for the connection: only its first message starts with zstd's magic number,
+        # and none ends it, so a reader that reads the stream whole sees every payload in order.
+        assert gateway.binary[0].startswith(ZSTD_MAGIC)
+        assert not any(data.startswith(ZSTD_MAGIC) for data in gateway.binary[1:])
+        whole = zstandard.ZstdDecompressor().decompressobj().decompress(b"".join(gateway.binary))
+        assert whole.count(b'"op":') == len(gateway.binary)
+        rows = await asyncio.to_thread(sim.gateway_sessions)
+        assert rows[-1]["compress"] == "zstd-stream"
+        await session.close()
+
+        # Another connection has a stream of its own.
+        session, gateway, hello = await connect(sim, compress="zstd-stream")
+        assert hello["op"] == 10 and gateway.binary[0].startswith(ZSTD_MAGIC)
+        await session.close()
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("compress", ["zstd", "zlib", "gzip-stream", "ZSTD-STREAM", ""])
+def test_it_refuses_a_compression_it_does_not_know(sim, compress):
+    url = f"{sim.url.replace('http', 'ws')}/gateway?v=10&encoding=json&compress={compress}"
+
+    async def scenario():
+        async with aiohttp.ClientSession() as session:
+            with pytest.raises(aiohttp.WSServerHandshakeError) as error:
+                await session.ws_connect(url)
+            assert error.value.status == 400
 
     run(scenario())
 
@@ -402,13 +468,7 @@ def test_it_reports_servers_in_an_outage_with_guild_delete(sim):
 
 def test_it_routes_control_events_to_the_owning_shard(sim):
     async def scenario():
-        gateways = []
-        for shard_id in (0, 1):
-            session, gateway, _ = await connect(sim)
-            await gateway.identify(shard=[shard_id, 2])
-            ready = (await gateway.dispatches(1))[0]
-            await gateway.dispatches(len(ready["d"]["guilds"]))
-            gateways.append((session, gateway))
+        gateways = await two_shards(sim)
         owner = (int(sample.COMBO_LAB_ID) >> 22) % 2
         added = await asyncio.to_thread(sim.add_bot, sample.COMBO_LAB_ID)
         assert added == {"added": True, "delivered": 1}
@@ -425,9 +485,49 @@ def test_it_routes_control_events_to_the_owning_shard(sim):
     run(scenario())
 
 
+def test_a_code_exchange_adds_the_bot_on_the_owning_shard(sim, exchange):
+    """With the code grant required, Authorize sends nothing; the exchange one GUILD_CREATE."""
+    redirect_uri = sample.DEFAULT_REDIRECT_URIS[2]
+
+    async def next_after_marker(gateway, shard_id: int) -> dict:
+        # A marker sent to the shard now arrives after anything already on its way.
+        await asyncio.to_thread(sim.dispatch, "TYPING_START", {"user_id": sample.ADA_ID}, shard_id)
+        return (await gateway.dispatches(1))[0]
+
+    async def scenario():
+        gateways = await two_shards(sim)
+        owner = (int(sample.COMBO_LAB_ID) >> 22) % 2
+        location = await asyncio.to_thread(
+            sim.authorize,
+            sample.CLIENT_ID,
+            redirect_uri,
+            "bot applications.commands",
+            "s",
+            sample.ADA_ID,
+            guild_id=sample.COMBO_LAB_ID,
+            permissions=1024,
+        )
+        assert (await next_after_marker(gateways[owner][1], owner))["t"] == "TYPING_START"
+        form = {
+            "grant_type": "authorization_code",
+            "code": query_of(location)["code"],
+            "redirect_uri": redirect_uri,
+        }
+        assert (await asyncio.to_thread(exchange, form)).status_code == 200
+        join = (await gateways[owner][1].dispatches(1))[0]
+        assert join["t"] == "GUILD_CREATE" and join["d"]["id"] == sample.COMBO_LAB_ID
+        assert "unavailable" not in join["d"]
+        other = 1 - owner
+        assert (await next_after_marker(gateways[other][1], other))["t"] == "TYPING_START"
+        for session, _ in gateways:
+            await session.close()
+
+    run(scenario())
+
+
 def test_it_lists_connections_and_sessions(sim):
     async def scenario():
-        session, gateway, _ = await connect(sim, compress=True)
+        session, gateway, _ = await connect(sim, compress="zlib-stream")
         await gateway.identify(shard=[0, 1])
         await gateway.dispatches(1)
         rows = await asyncio.to_thread(sim.gateway_sessions)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 import pytest
 import requests
 
 from discordsim import sample
-from discordsim.testing import SimError
+from discordsim.testing import USER_AGENT, SimError
 from tests.discordsim.helpers import wait_until
 
 
@@ -170,3 +171,65 @@ def test_it_refuses_to_listen_beyond_loopback():
         SimServer(host="0.0.0.0")  # noqa: S104
     with pytest.raises(ValueError, match="loopback"):
         SimServer(host="192.168.1.10")
+
+
+BLOCKED = {"message": "internal network error", "code": 40333}
+
+
+@pytest.mark.parametrize(
+    "user_agent",
+    [
+        None,
+        "",
+        f"python-requests/{requests.__version__}",
+        "Python-urllib/3.11",
+        "FightRise-web/1.0 python-requests/2.34.2",
+        "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0",
+        "DiscordBot",
+        "DiscordBot (https://fightrise.example)",
+        "DiscordBot (, 1.0)",
+        "discordbot (https://fightrise.example, 1.0)",
+    ],
+)
+def test_it_refuses_api_calls_without_a_discord_bot_user_agent(sim, api, user_agent):
+    response = api("GET", "/users/@me", bot=True, headers={"User-Agent": user_agent})
+    assert response.status_code == 403
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.json() == BLOCKED
+    (entry,) = sim.requests("/api/v10/users/@me")
+    assert entry["status"] == 403 and entry["refused"] == "user_agent"
+
+
+def test_it_refuses_the_token_endpoint_too_and_logs_why(sim, exchange, caplog):
+    caplog.set_level(logging.WARNING, logger="discordsim.server")
+    response = exchange({"grant_type": "client_credentials"}, user_agent="curl/8.14.1")
+    assert response.status_code == 403 and response.json() == BLOCKED
+    assert "User-Agent" in caplog.text and "curl/8.14.1" in caplog.text
+    assert "/api/v10/oauth2/token" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "user_agent",
+    [
+        "DiscordBot (https://fightrise.example, 0.1.0)",
+        "DiscordBot (https://fightrise.example, 0.1.0) FightRise-web python-requests/2.34.2",
+        # As of discord.py 2.7 there is no comma between the URL and the version.
+        "DiscordBot (https://github.com/Rapptz/discord.py 2.7.1) Python/3.11 aiohttp/3.14.5",
+        USER_AGENT,
+    ],
+)
+def test_it_accepts_the_documented_user_agent(sim, api, user_agent):
+    response = api("GET", "/users/@me", bot=True, headers={"User-Agent": user_agent})
+    assert response.status_code == 200
+    (entry,) = sim.requests("/api/v10/users/@me")
+    assert entry["refused"] is None
+
+
+def test_it_asks_no_user_agent_of_pages_the_cdn_or_the_control_api(sim):
+    plain = {"User-Agent": f"python-requests/{requests.__version__}"}
+    for path in ("/oauth2/authorize", "/embed/avatars/0.png", "/_sim/scenario", "/"):
+        assert requests.get(f"{sim.url}{path}", headers=plain, timeout=10).status_code != 403
+    # Webhook-token routes take any agent, as Discord's do.
+    callback = f"{sim.url}/api/v10/interactions/{sample.CLIENT_ID}/nope/callback"
+    answer = requests.post(callback, json={"type": 1}, headers=plain, timeout=10)
+    assert answer.json()["code"] == 10062

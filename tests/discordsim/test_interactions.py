@@ -273,13 +273,15 @@ def test_it_checks_the_command_and_its_options(discord_at):
     assert asyncio.run(scenario()) == [400, 400, 400, 400, 400]
 
 
-def test_it_needs_a_synced_command_and_a_listening_bot(sim):
+def test_it_needs_a_synced_command_and_a_listening_bot(sim, api):
     general = channel_id(sim, sample.FIGHTRISE_HQ_ID, "general")
     with pytest.raises(SimError) as error:
         sim.interact(sample.FIGHTRISE_HQ_ID, general, sample.ADA_ID, "fightrise", "status")
     assert error.value.status == 404
-    requests.put(
-        f"{sim.url}/api/v10/applications/{sample.CLIENT_ID}/commands",
+    synced = api(
+        "PUT",
+        f"/applications/{sample.CLIENT_ID}/commands",
+        bot=True,
         json=[
             {
                 "name": "fightrise",
@@ -287,9 +289,8 @@ def test_it_needs_a_synced_command_and_a_listening_bot(sim):
                 "options": [{"type": 1, "name": "status", "description": "y"}],
             }
         ],
-        headers={"Authorization": f"Bot {sample.BOT_TOKEN}"},
-        timeout=10,
     )
+    assert synced.status_code == 200
     with pytest.raises(SimError) as error:
         sim.interact(sample.FIGHTRISE_HQ_ID, general, sample.ADA_ID, "fightrise", "status")
     assert error.value.status == 409

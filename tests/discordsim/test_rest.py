@@ -6,6 +6,7 @@ import pytest
 
 from discordsim import permissions, sample
 from discordsim.state import State
+from discordsim.testing import SimError
 
 
 def test_it_returns_the_current_user_for_identify(sim, api, login):
@@ -161,6 +162,32 @@ def test_it_serves_what_discord_py_reads_as_application_info(sim, api):
         assert key in body
     assert body["id"] == sample.CLIENT_ID and body["owner"]["id"] == sample.ADA_ID
     assert api("GET", "/oauth2/applications/@me").status_code == 401
+
+
+def test_it_serves_the_current_application_to_the_bot(sim, api, login):
+    # Resources > Application > Get Current Application: the Application Object.
+    body = api("GET", "/applications/@me", bot=True).json()
+    assert body == api("GET", "/oauth2/applications/@me", bot=True).json()
+    assert body["id"] == sample.CLIENT_ID and body["bot"]["id"] == sample.BOT_ID
+    assert body["bot_require_code_grant"] is True and body["bot_public"] is True
+    assert isinstance(body["flags"], int) and body["flags_new"] == str(body["flags"])
+    for key in ("name", "icon", "description", "verify_key", "owner", "redirect_uris"):
+        assert key in body
+    assert api("GET", "/applications/@me").status_code == 401
+    assert api("GET", "/applications/@me", token=login()["access_token"]).status_code == 401
+    sim.update_application(bot_require_code_grant=False, bot_public=False)
+    body = api("GET", "/applications/@me", bot=True).json()
+    assert (body["bot_require_code_grant"], body["bot_public"]) == (False, False)
+
+
+def test_it_refuses_unknown_application_changes(sim):
+    for fields in ({"name": "Other"}, {"bot_public": "yes"}, {}):
+        with pytest.raises(SimError) as error:
+            sim.update_application(**fields)
+        assert error.value.status == 400
+    with pytest.raises(SimError) as error:
+        sim.bot_membership("123456789012345678")
+    assert error.value.status == 404
 
 
 def test_it_describes_the_current_authorization(sim, api, login):

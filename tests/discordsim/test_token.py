@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import requests
 
 from discordsim import permissions, sample
 from tests.discordsim.helpers import pkce_pair, query_of
@@ -23,6 +22,25 @@ def code_form(code: str, **extra) -> dict[str, str]:
     return {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT, **extra}
 
 
+def a_bot_code(sim, *, guild_id=sample.COMBO_LAB_ID, code_challenge=None, granted=None) -> str:
+    location = sim.authorize(
+        sample.CLIENT_ID,
+        BOT_REDIRECT,
+        "bot applications.commands",
+        "s",
+        sample.ADA_ID,
+        code_challenge=code_challenge,
+        guild_id=guild_id,
+        permissions=permissions.combine("VIEW_CHANNEL", "SEND_MESSAGES"),
+        granted_permissions=granted,
+    )
+    return query_of(location)["code"]
+
+
+def bot_code_form(code: str, **extra) -> dict[str, str]:
+    return code_form(code, redirect_uri=BOT_REDIRECT, **extra)
+
+
 def test_it_exchanges_a_code_with_basic_auth(sim, exchange):
     response = exchange(code_form(a_code(sim)))
     assert response.status_code == 200
@@ -40,12 +58,12 @@ def test_it_exchanges_a_code_with_form_credentials(sim, exchange):
     assert exchange(form, auth=None).status_code == 200
 
 
-def test_it_takes_only_form_encoded_bodies(sim):
-    response = requests.post(
-        f"{sim.url}/api/v10/oauth2/token",
+def test_it_takes_only_form_encoded_bodies(sim, api):
+    response = api(
+        "POST",
+        "/oauth2/token",
         json=code_form(a_code(sim)),
         auth=(sample.CLIENT_ID, sample.CLIENT_SECRET),
-        timeout=10,
     )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request"
@@ -164,12 +182,12 @@ def test_it_authenticates_the_client_when_revoking(sim, exchange, login):
     assert response.json()["error"] == "invalid_client"
 
 
-def test_it_takes_only_form_encoded_revocations(sim, login):
-    response = requests.post(
-        f"{sim.url}/api/v10/oauth2/token/revoke",
+def test_it_takes_only_form_encoded_revocations(sim, api, login):
+    response = api(
+        "POST",
+        "/oauth2/token/revoke",
         json={"token": login()["access_token"]},
         auth=(sample.CLIENT_ID, sample.CLIENT_SECRET),
-        timeout=10,
     )
     assert response.status_code == 400
 
@@ -187,17 +205,7 @@ def test_it_expires_access_tokens(sim, api, login):
 
 
 def test_it_returns_the_server_for_a_bot_authorization(sim, exchange):
-    asked = permissions.combine("VIEW_CHANNEL", "SEND_MESSAGES")
-    location = sim.authorize(
-        sample.CLIENT_ID,
-        BOT_REDIRECT,
-        "bot applications.commands",
-        "s",
-        sample.ADA_ID,
-        guild_id=sample.COMBO_LAB_ID,
-        permissions=asked,
-    )
-    code = query_of(location)["code"]
+    code = a_bot_code(sim)
     response = exchange(
         {"grant_type": "authorization_code", "code": code, "redirect_uri": BOT_REDIRECT}
     )
@@ -261,3 +269,52 @@ def test_it_lists_every_code_and_token_it_handed_out_across_scenario_loads(sim, 
     issued = set(sim.issued_secrets())
     assert {tokens["access_token"], tokens["refresh_token"]} <= issued
     assert {refreshed.json()["access_token"], refreshed.json()["refresh_token"]} <= issued
+
+
+def test_it_adds_the_bot_when_the_code_is_exchanged_and_only_once(sim, exchange):
+    # Resources > Application: with bot_require_code_grant the bot joins only upon completion
+    # of the code grant (the sample app has it on, as docs/DISCORD_SETUP.md says to).
+    granted = permissions.combine("VIEW_CHANNEL")
+    code = a_bot_code(sim, granted=granted)
+    assert sim.bot_membership(sample.COMBO_LAB_ID)["present"] is False
+    assert exchange(bot_code_form(code)).status_code == 200
+    joined = sim.bot_membership(sample.COMBO_LAB_ID)
+    assert joined["present"] is True and joined["permissions"] == str(granted)
+    assert [join["via"] for join in joined["joins"]] == ["code_exchange"]
+    assert joined["joined_at"] == joined["joins"][0]["at"]
+    replayed = exchange(bot_code_form(code))
+    assert replayed.status_code == 400 and replayed.json()["error"] == "invalid_grant"
+    assert len(sim.bot_membership(sample.COMBO_LAB_ID)["joins"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("form", "auth", "status"),
+    [
+        ({"redirect_uri": REDIRECT}, (sample.CLIENT_ID, sample.CLIENT_SECRET), 400),
+        ({"code_verifier": pkce_pair()[0]}, (sample.CLIENT_ID, sample.CLIENT_SECRET), 400),
+        ({}, (sample.CLIENT_ID, "wrong"), 401),
+    ],
+)
+def test_a_refused_exchange_adds_no_bot(sim, exchange, form, auth, status):
+    code = a_bot_code(sim, code_challenge=pkce_pair()[1])
+    assert exchange({**bot_code_form(code), **form}, auth=auth).status_code == status
+    membership = sim.bot_membership(sample.COMBO_LAB_ID)
+    assert membership["present"] is False
+    assert membership["joined_at"] is None and membership["joins"] == []
+
+
+def test_a_code_left_to_expire_adds_no_bot(sim, exchange):
+    code = a_bot_code(sim)
+    sim.advance_clock(601)
+    assert exchange(bot_code_form(code)).json()["error"] == "invalid_grant"
+    assert sim.bot_membership(sample.COMBO_LAB_ID)["present"] is False
+
+
+def test_without_the_code_grant_the_bot_joins_at_authorize(sim, exchange):
+    sim.update_application(bot_require_code_grant=False)
+    code = a_bot_code(sim)
+    joined = sim.bot_membership(sample.COMBO_LAB_ID)
+    assert joined["present"] is True
+    assert [join["via"] for join in joined["joins"]] == ["authorize"]
+    assert exchange(bot_code_form(code)).json()["guild"]["id"] == sample.COMBO_LAB_ID
+    assert len(sim.bot_membership(sample.COMBO_LAB_ID)["joins"]) == 1

@@ -21,6 +21,16 @@ from tests.servers import BASE_DIR, database_url, gunicorn, subprocess_environ
 
 ARTIFACTS = BASE_DIR / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
+# discord.py chooses its gateway compression once, when discord.utils is imported: zstd-stream
+# when zstandard (or Python 3.14's compression.zstd) imports, zlib-stream otherwise. A None in
+# sys.modules makes those imports fail, so this runs manage.py as `python manage.py` would run
+# on a host without zstandard; nothing else differs.
+WITHOUT_ZSTD = (
+    "import runpy, sys; "
+    "sys.modules['zstandard'] = sys.modules['compression.zstd'] = None; "
+    "sys.argv[0] = 'manage.py'; "
+    "runpy.run_path('manage.py', run_name='__main__')"
+)
 
 
 def pytest_collection_modifyitems(items):
@@ -59,6 +69,7 @@ def site(sim, transactional_db) -> Iterator[str]:
         sim.set_redirect_uris(sample.site_redirect_uris(url))
         yield url
         assert_no_secrets(server.log.read_text(errors="replace"), secrets_seen_by(sim))
+    assert_none_refused(sim)
 
 
 def secrets_seen_by(sim: SimClient) -> set[str]:
@@ -69,6 +80,12 @@ def secrets_seen_by(sim: SimClient) -> set[str]:
         fields = {**entry["query"], **(entry["body"] if entry["body_type"] == "form" else {})}
         found |= {str(fields[name]) for name in ("state", "code_verifier") if fields.get(name)}
     return {secret for secret in found if len(secret) > 8}
+
+
+def assert_none_refused(sim: SimClient) -> None:
+    """discordsim refused no call for its User-Agent, as Cloudflare would have (403, 40333)."""
+    refused = [f"{e['method']} {e['path']}" for e in sim.requests() if e["refused"]]
+    assert not refused, f"refused for their User-Agent: {refused}"
 
 
 def assert_no_secrets(log: str, secrets: set[str]) -> None:
@@ -112,12 +129,16 @@ class Process:
 
 @pytest.fixture
 def start_bot(sim, transactional_db):
-    """Start `manage.py runbot` (with options) against discordsim; stopped at the end."""
+    """Start `manage.py runbot` (with options) against discordsim; stopped at the end.
+
+    compress="zlib-stream" runs it with zstandard hidden, so discord.py falls back to zlib.
+    """
     started: list[Process] = []
 
-    def start(*options: str) -> Process:
+    def start(*options: str, compress: str = "zstd-stream") -> Process:
         env = {**subprocess_environ(), **discord_env(sim), "DATABASE_URL": database_url()}
-        process = Process([sys.executable, "manage.py", "runbot", *options], env)
+        manage = {"zstd-stream": ["manage.py"], "zlib-stream": ["-c", WITHOUT_ZSTD]}[compress]
+        process = Process([sys.executable, *manage, "runbot", *options], env)
         started.append(process)
         return process
 
@@ -129,6 +150,7 @@ def start_bot(sim, transactional_db):
         if process.popen.returncode not in (0, None, -signal.SIGTERM):
             sys.stderr.write(output)
         assert_no_secrets(output, secrets)
+    assert_none_refused(sim)
 
 
 def present() -> set[int]:

@@ -94,6 +94,9 @@ def test_the_whole_journey(page, sim, site, start_bot, screenshot):
         lambda: int(sample.PIXEL_BRAWLERS_ID) in present(),
         message="the bot hears of its new server",
     )
+    # The app requires the code grant: the bot joined when the site exchanged the code.
+    joins = sim.bot_membership(sample.PIXEL_BRAWLERS_ID)["joins"]
+    assert [join["via"] for join in joins] == ["code_exchange"]
     page.get_by_role("link", name="Go to your dashboard").click()
     brawlers = server(page, "Pixel Brawlers")
     expect(brawlers.get_by_role("link", name="Manage")).to_be_visible()

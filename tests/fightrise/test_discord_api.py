@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import math
 import threading
+import tomllib
 
 import pytest
 import requests
 
+import fightrise
+from discordsim.server import USER_AGENT_RE
 from fightrise import discord_api
 from tests import discord_payloads as p
-from tests.fake_discord import json_answer
+from tests.fake_discord import LOGIN_REDIRECT_URI, json_answer
+from tests.servers import BASE_DIR
 
 
 def guild(n: int) -> dict:
@@ -76,10 +80,24 @@ def test_every_call_has_a_timeout(fake_discord, settings):
     assert fake_discord.calls[0].request.req_kwargs["timeout"] == 4.5
 
 
-def test_it_identifies_itself(fake_discord):
-    fake_discord.me()
-    discord_api.get_current_user(p.ACCESS_TOKEN)
-    assert fake_discord.calls[0].request.headers["User-Agent"].startswith("FightRise-web/")
+def test_it_names_itself_as_discord_asks_on_every_call(fake_discord):
+    # Reference > User Agent: "DiscordBot ($url, $versionNumber)", more may follow.
+    expected = f"DiscordBot ({fightrise.HOMEPAGE}, {fightrise.__version__}) FightRise-web "
+    fake_discord.login(verifier=None)
+    fake_discord.revoke()
+    grant = discord_api.exchange_code(p.CODE, redirect_uri=LOGIN_REDIRECT_URI)
+    discord_api.get_user_and_guilds(grant.access_token)
+    discord_api.revoke_token(p.REFRESH_TOKEN, token_type_hint="refresh_token")
+    assert len(fake_discord.calls) == 4
+    for call in fake_discord.calls:
+        assert call.request.headers["User-Agent"].startswith(expected)
+    assert USER_AGENT_RE.match(discord_api.USER_AGENT)  # what discordsim holds it to
+
+
+def test_its_version_and_homepage_are_the_projects():
+    project = tomllib.loads((BASE_DIR / "pyproject.toml").read_text())["project"]
+    assert fightrise.__version__ == project["version"]
+    assert fightrise.HOMEPAGE == project["urls"]["Homepage"]
 
 
 def test_it_waits_once_for_a_short_429_and_no_more(fake_discord, monkeypatch):
