@@ -322,26 +322,16 @@ def test_discord_py_computes_server_permissions_from_the_members_roles(discord_a
     assert seen[int(sample.NEWBIE_ID)].value == permissions.EVERYONE
 
 
-def test_it_offers_a_command_only_to_members_with_its_default_permissions(sim):
+def test_it_offers_a_command_only_to_members_with_its_default_permissions(sim, api):
     general = channel_id(sim, sample.FIGHTRISE_HQ_ID, "general")
-    requests.put(
-        f"{sim.url}/api/v10/applications/{sample.CLIENT_ID}/commands",
-        json=[
-            {
-                "name": "fightrise",
-                "description": "x",
-                "default_member_permissions": permissions.MANAGE_GUILD,  # discord.py sends an int
-                "options": [{"type": 1, "name": "status", "description": "y"}],
-            }
-        ],
-        headers={"Authorization": f"Bot {sample.BOT_TOKEN}"},
-        timeout=10,
-    )
-    listed = requests.get(
-        f"{sim.url}/api/v10/applications/{sample.CLIENT_ID}/commands",
-        headers={"Authorization": f"Bot {sample.BOT_TOKEN}"},
-        timeout=10,
-    ).json()
+    command = {
+        "name": "fightrise",
+        "description": "x",
+        "default_member_permissions": permissions.MANAGE_GUILD,  # discord.py sends an int
+        "options": [{"type": 1, "name": "status", "description": "y"}],
+    }
+    assert api("PUT", f"/applications/{sample.CLIENT_ID}/commands", bot=True, json=[command]).ok
+    listed = api("GET", f"/applications/{sample.CLIENT_ID}/commands", bot=True).json()
     assert listed[0]["default_member_permissions"] == str(permissions.MANAGE_GUILD)
     with pytest.raises(SimError) as refused:
         sim.interact(sample.FIGHTRISE_HQ_ID, general, sample.NEWBIE_ID, "fightrise", "status")
