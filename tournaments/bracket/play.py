@@ -267,12 +267,14 @@ class Bracket:
 
     @classmethod
     def create(cls, format: BracketFormat | str, entrant_count: int) -> Bracket:
+        """A new bracket with no result yet."""
         return cls(build(format, entrant_count))
 
     def state(self, match: int) -> MatchState:
         return self._states[match]
 
     def states(self) -> tuple[MatchState, ...]:
+        """Every match's state, by index (a copy: O(matches))."""
         return tuple(self._states)
 
     @property
