@@ -1,0 +1,1 @@
+"""Tests of the tournaments app: the bracket engine first."""

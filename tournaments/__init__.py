@@ -1,0 +1,1 @@
+"""Tournaments: the bracket engine (plain Python) and, built on it, the Django and bot layers."""
