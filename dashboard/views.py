@@ -9,8 +9,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from accounts import server_list
 from accounts.decorators import discord_login_required
-from dashboard import server_list, servers
+from dashboard import servers
 from dashboard.forms import GuildConfigForm
 from fightrise.snowflake import parse_discord_id
 from guildbot.models import Guild, GuildConfig

@@ -81,3 +81,19 @@ def test_a_session_works_across_two_servers_and_survives_a_restart(sign_in):
         status, body = get(f"{restarted}/dashboard/", cookies=cookies)
         assert status == 200 and "Nelly" in body
         assert get(f"{restarted}/dashboard/")[0] == 302
+
+
+@pytest.mark.parametrize(
+    ("guild", "managed"),
+    [
+        ({"id": "741568419182153728", "owner": True, "permissions": "0"}, True),
+        ({"id": "741568419182153728", "owner": False, "permissions": "8"}, True),
+        ({"id": "741568419182153728", "owner": False, "permissions": "32"}, True),
+        ({"id": "741568419182153728", "owner": False, "permissions": "2048"}, False),
+        ({"id": "741568419182153729", "owner": True, "permissions": "8"}, False),
+    ],
+)
+def test_it_finds_a_server_the_person_may_manage(guild, managed):
+    from accounts.server_list import managed_guild
+
+    assert (managed_guild([guild], 741568419182153728) is guild) is managed

@@ -14,8 +14,8 @@ from django.template import Context, Template
 from django.test import Client
 from django.utils import timezone
 
+from accounts import server_list
 from accounts.models import Session
-from dashboard import server_list
 from guildbot.models import Guild
 from tests import discord_payloads as p
 from tests.fake_discord import json_answer

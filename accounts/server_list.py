@@ -26,6 +26,8 @@ from accounts import grants
 from accounts.grants import GrantRevoked
 from accounts.models import Session
 from fightrise import discord_api
+from fightrise.permissions import may_manage
+from fightrise.snowflake import parse_discord_id
 
 logger = logging.getLogger(__name__)
 
@@ -202,4 +204,14 @@ def confirmed_guilds(request) -> list[dict[str, Any]] | None:
 
     if recent() or (_refresh_row(request) is None and recent()):
         return row.guilds
+    return None
+
+
+def managed_guild(guilds: list[dict[str, Any]], guild_id: int) -> dict[str, Any] | None:
+    """The server `guild_id` from a person's list when they may manage it there (owner,
+    Administrator or Manage Server), else None. Decide on confirmed_guilds' list."""
+    for guild in guilds:
+        if parse_discord_id(str(guild.get("id", ""))) == guild_id:
+            owner = bool(guild.get("owner"))
+            return guild if may_manage(guild.get("permissions"), owner=owner) else None
     return None
