@@ -34,7 +34,7 @@ TOKEN_PATH = "/oauth2/token"  # noqa: S105 - a path, not a secret
 REVOKE_PATH = "/oauth2/token/revoke"
 CURRENT_USER_PATH = "/users/@me"
 CURRENT_USER_GUILDS_PATH = "/users/@me/guilds"
-# The most servers a person can be in, and the page size of /users/@me/guilds.
+# The most servers a person can be in, and so the one page of /users/@me/guilds we read.
 GUILDS_PAGE_LIMIT = 200
 # Wait once for a 429 whose retry_after is at most this many seconds; give up on longer.
 MAX_RETRY_WAIT = 2.0
@@ -47,8 +47,6 @@ USER_AGENT = f"FightRise-web/1.0 python-requests/{requests.__version__}"
 # While Discord has the whole application on a global rate limit (its client-authenticated
 # calls: code exchange, refresh, revoke), no worker calls those endpoints until this passes.
 APP_PAUSE_KEY = "discord:app-paused-until"
-# Every server a person is in, in pages of 200: 5 pages is more than Discord allows anyone.
-MAX_GUILD_PAGES = 5
 
 _session = requests.Session()
 _session.headers["User-Agent"] = USER_AGENT
@@ -384,21 +382,16 @@ def get_current_user(access_token: str) -> DiscordUser:
 
 
 def get_current_user_guilds(access_token: str) -> list[PartialGuild]:
-    """Every server the person is in, a page of 200 at a time (usually one page)."""
-    guilds: list[PartialGuild] = []
+    """Every server the person is in, in one call.
+
+    Docs (resources/user, Get Current User Guilds, as of 2026-02): 200 is both the default
+    page and the most servers a person can join, so "pagination is not needed".
+    """
     params = {"limit": str(GUILDS_PAGE_LIMIT)}
-    for _ in range(MAX_GUILD_PAGES):
-        page = _request("GET", CURRENT_USER_GUILDS_PATH, bearer=access_token, params=params)
-        if not isinstance(page, list):
-            raise DiscordBadResponse("guild list is not a list")
-        items = [PartialGuild.from_raw(item) for item in page]
-        if guilds and items and items[0].id <= guilds[-1].id:
-            raise DiscordBadResponse("guild pages do not move forward")
-        guilds.extend(items)
-        if len(page) < GUILDS_PAGE_LIMIT:
-            return guilds
-        params = {"limit": str(GUILDS_PAGE_LIMIT), "after": str(guilds[-1].id)}
-    raise DiscordBadResponse(f"more than {MAX_GUILD_PAGES} pages of servers")
+    page = _request("GET", CURRENT_USER_GUILDS_PATH, bearer=access_token, params=params)
+    if not isinstance(page, list):
+        raise DiscordBadResponse("guild list is not a list")
+    return [PartialGuild.from_raw(item) for item in page]
 
 
 def get_user_and_guilds(access_token: str) -> tuple[DiscordUser, list[PartialGuild]]:
