@@ -71,11 +71,21 @@ def test_it_fetches_the_user_and_the_servers_at_the_same_time(fake_discord):
     assert len(guilds) == len(p.GUILDS)
 
 
-def test_every_call_has_a_timeout(fake_discord, settings):
+def test_every_call_has_a_short_connect_timeout_and_a_read_timeout(fake_discord, settings):
+    """requests takes (connect, read): a Discord that does not accept connections fails fast."""
+    settings.DISCORD_CONNECT_TIMEOUT = 1.5
     settings.DISCORD_TIMEOUT = 4.5
     fake_discord.me()
     discord_api.get_current_user(p.ACCESS_TOKEN)
-    assert fake_discord.calls[0].request.req_kwargs["timeout"] == 4.5
+    assert fake_discord.calls[0].request.req_kwargs["timeout"] == (1.5, 4.5)
+
+
+def test_the_connect_timeout_is_never_longer_than_the_call_allows(fake_discord, settings):
+    settings.DISCORD_CONNECT_TIMEOUT = 5
+    fake_discord.revoke()
+    discord_api.revoke_token(p.REFRESH_TOKEN, token_type_hint="refresh_token")
+    timeout = discord_api.REVOKE_TIMEOUT
+    assert fake_discord.calls[0].request.req_kwargs["timeout"] == (timeout, timeout)
 
 
 def test_it_identifies_itself(fake_discord):
@@ -254,5 +264,7 @@ def test_it_refuses_ids_that_are_not_snowflake_strings(fake_discord, bad_id):
 
 
 def test_the_call_budget_covers_connect_read_and_one_short_429(settings):
+    settings.DISCORD_CONNECT_TIMEOUT = 1
     settings.DISCORD_TIMEOUT = 3
-    assert discord_api.call_budget() == 2 * (3 + 3) + discord_api.MAX_RETRY_WAIT
+    assert discord_api.call_budget() == 2 * (1 + 3) + discord_api.MAX_RETRY_WAIT
+    assert discord_api.call_budget(0.5) == 2 * (0.5 + 0.5) + discord_api.MAX_RETRY_WAIT
