@@ -148,7 +148,9 @@ def _outcome_of_other_refresh(session_key: str, wait: float) -> str | None:
 
 def _refresh_in_background(session_key: str) -> None:
     try:
-        refresh(session_key, wait=0)  # a request already refreshing it is enough
+        # No request waits on this: it takes none of the places DISCORD_MAX_WAITING keeps.
+        with discord_api.in_background():
+            refresh(session_key, wait=0)  # a request already refreshing it is enough
     except GrantRevoked:
         # The person's next page view ends the session politely (no tokens, list stale).
         Session.objects.for_key(session_key).update(

@@ -55,13 +55,16 @@ def callback(request: HttpRequest) -> HttpResponse:
         raise AuthorizationFailed("missing_code")
     if not discord_configured():
         raise AuthorizationFailed("login_failed")
+    # One place among the requests waiting on Discord for the whole of it: a login let in
+    # is not refused halfway, once its code is spent.
     try:
-        grant = discord_api.exchange_code(
-            request.GET["code"],
-            redirect_uri=_redirect_uri(request),
-            code_verifier=state.code_verifier,
-        )
-        discord_user, guilds = discord_api.get_user_and_guilds(grant.access_token)
+        with discord_api.slot():
+            grant = discord_api.exchange_code(
+                request.GET["code"],
+                redirect_uri=_redirect_uri(request),
+                code_verifier=state.code_verifier,
+            )
+            discord_user, guilds = discord_api.get_user_and_guilds(grant.access_token)
     except discord_api.DiscordError as exc:
         logger.warning("Login failed at Discord: %s (status %s)", exc, exc.status)
         raise AuthorizationFailed(exc.error_code) from None

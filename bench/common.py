@@ -17,13 +17,13 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
 from discordsim import sample  # noqa: E402
 from discordsim.testing import SimClient  # noqa: E402
+from tests.outage import press_authorize  # noqa: E402
 from tests.servers import free_port, gunicorn, wait_until_up  # noqa: E402
 
 WORKDIR = Path(tempfile.mkdtemp(prefix="fightrise-bench-"))
@@ -106,9 +106,11 @@ def discordsim(scenario: dict | None = None) -> Iterator[SimClient]:
 
 
 @contextlib.contextmanager
-def site(sim: SimClient, **options) -> Iterator:
-    """The site under gunicorn with gunicorn.conf.py's defaults, as the Procfile runs it."""
-    with gunicorn(env=ENVIRONMENT, workers=None, threads=None, **options) as server:
+def site(sim: SimClient, env: dict[str, str] | None = None, **options) -> Iterator:
+    """The site under gunicorn with gunicorn.conf.py's defaults, as the Procfile runs it;
+    `env` is laid over the benchmarks' shared settings."""
+    environment = {**ENVIRONMENT, **(env or {})}
+    with gunicorn(env=environment, workers=None, threads=None, **options) as server:
         sim.set_redirect_uris(sample.site_redirect_uris(server.url))
         yield server
 
@@ -147,16 +149,7 @@ def consent(browser: Browser, site_url: str, sim: SimClient, user_id: str) -> tu
     """Start a login and press Authorize as `user_id`: the callback URL and Discord's params."""
     status, location, _ = browser.get(f"{site_url}/auth/login/")
     assert status == 302, status
-    params = {key: values[0] for key, values in parse_qs(urlsplit(location).query).items()}
-    callback = sim.authorize(
-        params["client_id"],
-        params["redirect_uri"],
-        params["scope"],
-        params["state"],
-        user_id,
-        code_challenge=params.get("code_challenge"),
-    )
-    return callback, params
+    return press_authorize(sim, location, user_id)
 
 
 def log_in(browser: Browser, site_url: str, sim: SimClient, user_id: str) -> float:

@@ -24,7 +24,7 @@ from accounts.oauth import (
 from botinstall import installed
 from fightrise import discord_api
 from fightrise.permissions import parse_permissions
-from fightrise.snowflake import parse_discord_id, parse_snowflake
+from fightrise.snowflake import parse_discord_id
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +49,7 @@ def install(request: HttpRequest) -> HttpResponse:
         "redirect_uri": _redirect_uri(request),
     }
     if request.GET.get("guild_id"):
-        # Only a preselection, taken from the dashboard's list of Discord's own ids: the
-        # leeway lets a server made a moment ago through. The callback stays strict.
+        # Only a preselection, taken from the dashboard's list of Discord's own ids.
         guild_id = parse_discord_id(request.GET["guild_id"])
         if guild_id is None:
             return auth_error("invalid_guild_id")
@@ -72,7 +71,9 @@ def callback(request: HttpRequest) -> HttpResponse:
     Nothing about the server is stored: the bot learns it from the gateway.
     """
     state = consume_callback_state(request, purpose=OAuthState.Purpose.BOT_INSTALL)
-    guild_id = parse_snowflake(request.GET.get("guild_id"))
+    # A server made a moment ago may carry a timestamp ahead of our clock: the one parser
+    # allows Discord's clock a minute.
+    guild_id = parse_discord_id(request.GET.get("guild_id"))
     if guild_id is None:
         raise AuthorizationFailed("invalid_guild_id")
     requested = int(state.data.get("permissions", settings.DISCORD_BOT_PERMISSIONS))

@@ -1,17 +1,23 @@
 """The site's one Discord REST and OAuth2 client: URLs, a pooled session, typed errors.
 
-Every call has a timeout (DISCORD_TIMEOUT). A 429 is waited out once when Discord asks for a
-short pause and turned into DiscordRateLimited otherwise: Discord bans an IP that makes
-10,000 invalid requests in 10 minutes, so nothing here retries in a loop.
+Every call has a connect and a read timeout (DISCORD_CONNECT_TIMEOUT, DISCORD_TIMEOUT). A
+429 is waited out once when Discord asks for a short pause and turned into
+DiscordRateLimited otherwise: Discord bans an IP that makes 10,000 invalid requests in 10
+minutes, so nothing here retries in a loop.
+When Discord is slow or down, no call holds a thread it need not (fightrise.breaker): at most
+DISCORD_MAX_WAITING requests of a process wait on Discord at once, and after repeated
+timeouts or 5xx answers every worker fails fast for a while. Both end in DiscordUnavailable.
 Docs: discord/discord-api-docs, topics/oauth2 and topics/rate-limits.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
 import logging
 import math
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,6 +31,7 @@ from django.utils import timezone
 from requests.adapters import HTTPAdapter
 
 import fightrise
+from fightrise.breaker import Breaker, Bulkhead
 from fightrise.snowflake import parse_discord_id
 
 logger = logging.getLogger(__name__)
@@ -35,7 +42,7 @@ TOKEN_PATH = "/oauth2/token"  # noqa: S105 - a path, not a secret
 REVOKE_PATH = "/oauth2/token/revoke"
 CURRENT_USER_PATH = "/users/@me"
 CURRENT_USER_GUILDS_PATH = "/users/@me/guilds"
-# The most servers a person can be in, and the page size of /users/@me/guilds.
+# The most servers a person can be in, and so the one page of /users/@me/guilds we read.
 GUILDS_PAGE_LIMIT = 200
 # Wait once for a 429 whose retry_after is at most this many seconds; give up on longer.
 MAX_RETRY_WAIT = 2.0
@@ -53,8 +60,11 @@ USER_AGENT = (
 # While Discord has the whole application on a global rate limit (its client-authenticated
 # calls: code exchange, refresh, revoke), no worker calls those endpoints until this passes.
 APP_PAUSE_KEY = "discord:app-paused-until"
-# Every server a person is in, in pages of 200: 5 pages is more than Discord allows anyone.
-MAX_GUILD_PAGES = 5
+# This many timeouts, unreachable connections or 5xx answers within the window (seconds)
+# open the breaker: calls fail fast for BREAKER_OPEN_SECONDS, then one trial call goes.
+BREAKER_FAILURES = 5
+BREAKER_WINDOW = 30
+BREAKER_OPEN_SECONDS = 30
 
 _session = requests.Session()
 _session.headers["User-Agent"] = USER_AGENT
@@ -64,6 +74,13 @@ _session.mount("https://", HTTPAdapter(pool_connections=4, pool_maxsize=32, max_
 _session.mount("http://", HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0))
 _executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="discord-api")
 _sleep = time.sleep
+_breaker = Breaker(
+    "discord",
+    failures=BREAKER_FAILURES,
+    window=BREAKER_WINDOW,
+    open_seconds=BREAKER_OPEN_SECONDS,
+)
+_bulkhead = Bulkhead()
 
 
 class DiscordError(Exception):
@@ -208,12 +225,45 @@ def _discord_id(value: Any) -> int:
     return number
 
 
+def _timeouts(read: float | None = None) -> tuple[float, float]:
+    """(connect, read) for requests; the connect timeout never longer than the read one."""
+    read = read or settings.DISCORD_TIMEOUT
+    return (min(settings.DISCORD_CONNECT_TIMEOUT, read), read)
+
+
 def call_budget(timeout: float | None = None) -> float:
-    """The longest one call to Discord may take, in seconds: requests applies the timeout to
-    the connection and again to the read, and a short 429 is waited out and tried once more.
-    Leases and waits that outlast a call are computed from this."""
-    timeout = timeout or settings.DISCORD_TIMEOUT
-    return 2 * (2 * timeout) + MAX_RETRY_WAIT
+    """The longest one call to Discord may take, in seconds, for a read timeout of `timeout`
+    (DISCORD_TIMEOUT by default): requests applies the connect timeout to the connection and
+    the read timeout to the answer, and a short 429 is waited out and tried once more.
+    Leases and waits that outlast a call are computed from this; a call refused by the
+    bulkhead or the breaker takes no time at all."""
+    connect, read = _timeouts(timeout)
+    return 2 * (connect + read) + MAX_RETRY_WAIT
+
+
+@contextlib.contextmanager
+def slot() -> Iterator[None]:
+    """Count this thread as one request waiting on Discord for the whole block, whatever
+    calls it makes inside; DiscordUnavailable at once when DISCORD_MAX_WAITING requests of
+    this process already wait."""
+    with _bulkhead.enter(settings.DISCORD_MAX_WAITING) as admitted:
+        if not admitted:
+            raise DiscordUnavailable(
+                f"{settings.DISCORD_MAX_WAITING} requests of this process already wait on Discord"
+            )
+        yield
+
+
+def in_background() -> contextlib.AbstractContextManager[None]:
+    """For calls made by no request (background refreshes, bounded by their own pool): they
+    hold none of the threads DISCORD_MAX_WAITING keeps free."""
+    return _bulkhead.uncounted()
+
+
+def _for_the_caller(call: Callable[..., Any], *args: Any) -> Any:
+    """Run `call` on an executor thread for a request that holds its slot and waits."""
+    with _bulkhead.uncounted():
+        return call(*args)
 
 
 def api_url(path: str) -> str:
@@ -290,9 +340,7 @@ def _request(
     timeout: float | None = None,
 ) -> Any:
     """One call to the API: JSON in return, or a DiscordError. Never logs a token or body."""
-    headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
     auth = _client_auth() if form is not None else None
-    timeout = timeout or settings.DISCORD_TIMEOUT
     if auth is not None:
         paused_until = cache.get(APP_PAUSE_KEY)
         if paused_until and paused_until > time.time():
@@ -301,6 +349,36 @@ def _request(
                 retry_after=paused_until - time.time(),
                 is_global=True,
             )
+    timeouts = _timeouts(timeout)
+    budget = call_budget(timeouts[1])
+    with (
+        slot(),
+        _breaker.attempt(failure=DiscordUnavailable, trial_seconds=budget) as admitted,
+    ):
+        if not admitted:
+            raise DiscordUnavailable("Discord has been failing: calls fail fast for a while")
+        return _send(
+            method,
+            path,
+            headers={"Authorization": f"Bearer {bearer}"} if bearer else {},
+            form=form,
+            params=params,
+            auth=auth,
+            timeouts=timeouts,
+        )
+
+
+def _send(
+    method: str,
+    path: str,
+    *,
+    headers: dict[str, str],
+    form: dict[str, str] | None,
+    params: dict[str, str] | None,
+    auth: tuple[str, str] | None,
+    timeouts: tuple[float, float],
+) -> Any:
+    """The HTTP exchange of _request, with its one wait for a short 429."""
     for attempt in (1, 2):
         try:
             response = _session.request(
@@ -310,10 +388,12 @@ def _request(
                 data=form,
                 params=params,
                 auth=auth,
-                timeout=timeout,
+                timeout=timeouts,
             )
         except requests.Timeout:
-            logger.warning("Discord %s %s timed out after %ss", method, path, timeout)
+            logger.warning(
+                "Discord %s %s timed out (connect %ss, read %ss)", method, path, *timeouts
+            )
             raise DiscordUnavailable("Discord timed out") from None
         except requests.RequestException as exc:
             logger.warning("Discord %s %s failed: %s", method, path, type(exc).__name__)
@@ -390,29 +470,26 @@ def get_current_user(access_token: str) -> DiscordUser:
 
 
 def get_current_user_guilds(access_token: str) -> list[PartialGuild]:
-    """Every server the person is in, a page of 200 at a time (usually one page)."""
-    guilds: list[PartialGuild] = []
+    """Every server the person is in, in one call.
+
+    Docs (resources/user, Get Current User Guilds, as of 2026-02): 200 is both the default
+    page and the most servers a person can join, so "pagination is not needed".
+    """
     params = {"limit": str(GUILDS_PAGE_LIMIT)}
-    for _ in range(MAX_GUILD_PAGES):
-        page = _request("GET", CURRENT_USER_GUILDS_PATH, bearer=access_token, params=params)
-        if not isinstance(page, list):
-            raise DiscordBadResponse("guild list is not a list")
-        items = [PartialGuild.from_raw(item) for item in page]
-        if guilds and items and items[0].id <= guilds[-1].id:
-            raise DiscordBadResponse("guild pages do not move forward")
-        guilds.extend(items)
-        if len(page) < GUILDS_PAGE_LIMIT:
-            return guilds
-        params = {"limit": str(GUILDS_PAGE_LIMIT), "after": str(guilds[-1].id)}
-    raise DiscordBadResponse(f"more than {MAX_GUILD_PAGES} pages of servers")
+    page = _request("GET", CURRENT_USER_GUILDS_PATH, bearer=access_token, params=params)
+    if not isinstance(page, list):
+        raise DiscordBadResponse("guild list is not a list")
+    return [PartialGuild.from_raw(item) for item in page]
 
 
 def get_user_and_guilds(access_token: str) -> tuple[DiscordUser, list[PartialGuild]]:
-    """/users/@me and /users/@me/guilds at the same time: one round trip instead of two."""
-    guilds = _executor.submit(get_current_user_guilds, access_token)
-    try:
-        user = get_current_user(access_token)
-    finally:
-        # Wait for the other call either way, so that none outlives the request.
-        guild_list = guilds.result()
+    """/users/@me and /users/@me/guilds at the same time: one round trip instead of two, and
+    one request waiting (one slot), not two."""
+    with slot():
+        guilds = _executor.submit(_for_the_caller, get_current_user_guilds, access_token)
+        try:
+            user = get_current_user(access_token)
+        finally:
+            # Wait for the other call either way, so that none outlives the request.
+            guild_list = guilds.result()
     return user, guild_list

@@ -1,88 +1,88 @@
-"""Discord permission flags by name, from the docs' Bitwise Permission Flags table.
+"""Discord's permission flags: bit, name and the label Discord's client shows, in one table.
 
 Permissions are 64-bit and arrive as decimal strings; they are parsed with int(), never
 through a float. As of 2026-02, bit 47 is unassigned and bit 52 is the newest flag.
 Kept here rather than importing discord.py's Permissions: importing discord costs a web
-worker 120-150 ms and 17 MB of memory (measured after Django is loaded); a test checks this
-table against discord.py's.
+worker 120-150 ms and 17 MB of memory (measured after Django is loaded).
+tests/fightrise/test_permissions.py checks this table, bit by bit and name by name, against
+discord.py's and discordsim's (which the product may not import).
 """
 
 from __future__ import annotations
 
-FLAGS: dict[str, int] = {
-    "CREATE_INSTANT_INVITE": 1 << 0,
-    "KICK_MEMBERS": 1 << 1,
-    "BAN_MEMBERS": 1 << 2,
-    "ADMINISTRATOR": 1 << 3,
-    "MANAGE_CHANNELS": 1 << 4,
-    "MANAGE_GUILD": 1 << 5,
-    "ADD_REACTIONS": 1 << 6,
-    "VIEW_AUDIT_LOG": 1 << 7,
-    "PRIORITY_SPEAKER": 1 << 8,
-    "STREAM": 1 << 9,
-    "VIEW_CHANNEL": 1 << 10,
-    "SEND_MESSAGES": 1 << 11,
-    "SEND_TTS_MESSAGES": 1 << 12,
-    "MANAGE_MESSAGES": 1 << 13,
-    "EMBED_LINKS": 1 << 14,
-    "ATTACH_FILES": 1 << 15,
-    "READ_MESSAGE_HISTORY": 1 << 16,
-    "MENTION_EVERYONE": 1 << 17,
-    "USE_EXTERNAL_EMOJIS": 1 << 18,
-    "VIEW_GUILD_INSIGHTS": 1 << 19,
-    "CONNECT": 1 << 20,
-    "SPEAK": 1 << 21,
-    "MUTE_MEMBERS": 1 << 22,
-    "DEAFEN_MEMBERS": 1 << 23,
-    "MOVE_MEMBERS": 1 << 24,
-    "USE_VAD": 1 << 25,
-    "CHANGE_NICKNAME": 1 << 26,
-    "MANAGE_NICKNAMES": 1 << 27,
-    "MANAGE_ROLES": 1 << 28,
-    "MANAGE_WEBHOOKS": 1 << 29,
-    "MANAGE_GUILD_EXPRESSIONS": 1 << 30,
-    "USE_APPLICATION_COMMANDS": 1 << 31,
-    "REQUEST_TO_SPEAK": 1 << 32,
-    "MANAGE_EVENTS": 1 << 33,
-    "MANAGE_THREADS": 1 << 34,
-    "CREATE_PUBLIC_THREADS": 1 << 35,
-    "CREATE_PRIVATE_THREADS": 1 << 36,
-    "USE_EXTERNAL_STICKERS": 1 << 37,
-    "SEND_MESSAGES_IN_THREADS": 1 << 38,
-    "USE_EMBEDDED_ACTIVITIES": 1 << 39,
-    "MODERATE_MEMBERS": 1 << 40,
-    "VIEW_CREATOR_MONETIZATION_ANALYTICS": 1 << 41,
-    "USE_SOUNDBOARD": 1 << 42,
-    "CREATE_GUILD_EXPRESSIONS": 1 << 43,
-    "CREATE_EVENTS": 1 << 44,
-    "USE_EXTERNAL_SOUNDS": 1 << 45,
-    "SEND_VOICE_MESSAGES": 1 << 46,
-    "SET_VOICE_CHANNEL_STATUS": 1 << 48,
-    "SEND_POLLS": 1 << 49,
-    "USE_EXTERNAL_APPS": 1 << 50,
-    "PIN_MESSAGES": 1 << 51,
-    "BYPASS_SLOWMODE": 1 << 52,
-}
+from typing import NamedTuple
+
+
+class Permission(NamedTuple):
+    bit: int
+    name: str
+    label: str
+
+
+# Docs: topics/permissions, Bitwise Permission Flags, for the bits and names; the labels are
+# what Discord's client shows on the consent screen and in server settings ("Manage Server"
+# for MANAGE_GUILD, "Video" for STREAM, "Send Messages in Threads").
+TABLE: tuple[Permission, ...] = (
+    Permission(0, "CREATE_INSTANT_INVITE", "Create Invite"),
+    Permission(1, "KICK_MEMBERS", "Kick Members"),
+    Permission(2, "BAN_MEMBERS", "Ban Members"),
+    Permission(3, "ADMINISTRATOR", "Administrator"),
+    Permission(4, "MANAGE_CHANNELS", "Manage Channels"),
+    Permission(5, "MANAGE_GUILD", "Manage Server"),
+    Permission(6, "ADD_REACTIONS", "Add Reactions"),
+    Permission(7, "VIEW_AUDIT_LOG", "View Audit Log"),
+    Permission(8, "PRIORITY_SPEAKER", "Priority Speaker"),
+    Permission(9, "STREAM", "Video"),
+    Permission(10, "VIEW_CHANNEL", "View Channels"),
+    Permission(11, "SEND_MESSAGES", "Send Messages"),
+    Permission(12, "SEND_TTS_MESSAGES", "Send Text-to-Speech Messages"),
+    Permission(13, "MANAGE_MESSAGES", "Manage Messages"),
+    Permission(14, "EMBED_LINKS", "Embed Links"),
+    Permission(15, "ATTACH_FILES", "Attach Files"),
+    Permission(16, "READ_MESSAGE_HISTORY", "Read Message History"),
+    Permission(17, "MENTION_EVERYONE", "Mention @everyone, @here, and All Roles"),
+    Permission(18, "USE_EXTERNAL_EMOJIS", "Use External Emoji"),
+    Permission(19, "VIEW_GUILD_INSIGHTS", "View Server Insights"),
+    Permission(20, "CONNECT", "Connect"),
+    Permission(21, "SPEAK", "Speak"),
+    Permission(22, "MUTE_MEMBERS", "Mute Members"),
+    Permission(23, "DEAFEN_MEMBERS", "Deafen Members"),
+    Permission(24, "MOVE_MEMBERS", "Move Members"),
+    Permission(25, "USE_VAD", "Use Voice Activity"),
+    Permission(26, "CHANGE_NICKNAME", "Change Nickname"),
+    Permission(27, "MANAGE_NICKNAMES", "Manage Nicknames"),
+    Permission(28, "MANAGE_ROLES", "Manage Roles"),
+    Permission(29, "MANAGE_WEBHOOKS", "Manage Webhooks"),
+    Permission(30, "MANAGE_GUILD_EXPRESSIONS", "Manage Expressions"),
+    Permission(31, "USE_APPLICATION_COMMANDS", "Use Application Commands"),
+    Permission(32, "REQUEST_TO_SPEAK", "Request to Speak"),
+    Permission(33, "MANAGE_EVENTS", "Manage Events"),
+    Permission(34, "MANAGE_THREADS", "Manage Threads"),
+    Permission(35, "CREATE_PUBLIC_THREADS", "Create Public Threads"),
+    Permission(36, "CREATE_PRIVATE_THREADS", "Create Private Threads"),
+    Permission(37, "USE_EXTERNAL_STICKERS", "Use External Stickers"),
+    Permission(38, "SEND_MESSAGES_IN_THREADS", "Send Messages in Threads"),
+    Permission(39, "USE_EMBEDDED_ACTIVITIES", "Use Activities"),
+    Permission(40, "MODERATE_MEMBERS", "Timeout Members"),
+    Permission(41, "VIEW_CREATOR_MONETIZATION_ANALYTICS", "View Server Subscription Insights"),
+    Permission(42, "USE_SOUNDBOARD", "Use Soundboard"),
+    Permission(43, "CREATE_GUILD_EXPRESSIONS", "Create Expressions"),
+    Permission(44, "CREATE_EVENTS", "Create Events"),
+    Permission(45, "USE_EXTERNAL_SOUNDS", "Use External Sounds"),
+    Permission(46, "SEND_VOICE_MESSAGES", "Send Voice Messages"),
+    Permission(48, "SET_VOICE_CHANNEL_STATUS", "Set Voice Channel Status"),
+    Permission(49, "SEND_POLLS", "Create Polls"),
+    Permission(50, "USE_EXTERNAL_APPS", "Use External Apps"),
+    Permission(51, "PIN_MESSAGES", "Pin Messages"),
+    Permission(52, "BYPASS_SLOWMODE", "Bypass Slowmode"),
+)
+FLAGS: dict[str, int] = {flag.name: 1 << flag.bit for flag in TABLE}
+LABELS: dict[str, str] = {flag.name: flag.label for flag in TABLE}
 
 ADMINISTRATOR = FLAGS["ADMINISTRATOR"]
 MANAGE_GUILD = FLAGS["MANAGE_GUILD"]
 ALL = sum(FLAGS.values())
 MAX = 2**64
-
-# How Discord's client names each permission on the consent screen.
-LABELS = {
-    name: name.replace("_", " ").title().replace("Guild", "Server").replace("Vad", "Voice Activity")
-    for name in FLAGS
-} | {
-    "VIEW_CHANNEL": "View Channels",
-    "READ_MESSAGE_HISTORY": "Read Message History",
-    "USE_EXTERNAL_EMOJIS": "Use External Emoji",
-    "MANAGE_GUILD_EXPRESSIONS": "Manage Expressions",
-    "CREATE_GUILD_EXPRESSIONS": "Create Expressions",
-    "SEND_TTS_MESSAGES": "Send Text-to-Speech Messages",
-    "USE_EMBEDDED_ACTIVITIES": "Use Activities",
-    "MODERATE_MEMBERS": "Timeout Members",
-}
 
 
 def parse_permissions(value: object) -> int | None:

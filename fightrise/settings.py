@@ -256,8 +256,19 @@ if DISCORD_OAUTH_PROMPT not in ("", "consent", "none"):
     raise ImproperlyConfigured(
         f"DISCORD_OAUTH_PROMPT must be consent or none, not {DISCORD_OAUTH_PROMPT!r}"
     )
-# Seconds before a call to Discord gives up (connect and read each).
+# Seconds to wait for Discord's answer once connected (requests' read timeout).
 DISCORD_TIMEOUT = env_float("DISCORD_TIMEOUT", default=10.0, minimum=0.1)
+# Seconds to connect to Discord (TCP and TLS): short, so that a Discord that does not accept
+# connections frees the thread soon. Linux resends a lost SYN after 1 s and again after 3 s.
+DISCORD_CONNECT_TIMEOUT = env_float("DISCORD_CONNECT_TIMEOUT", default=3.5, minimum=0.1)
+# How many requests of one process may wait on Discord at once; one more gets
+# discord_unavailable at once. Half the worker's threads by default, so that pages that do
+# not need Discord always find a thread, even while Discord hangs.
+DISCORD_MAX_WAITING = env_int(
+    "DISCORD_MAX_WAITING",
+    default=max(1, env_int("GUNICORN_THREADS", default=8, minimum=1) // 2),
+    minimum=1,
+)
 
 # Seconds before a person's server list is refreshed from Discord (in the background).
 GUILDS_MAX_AGE = env_int("GUILDS_MAX_AGE", default=300, minimum=10)

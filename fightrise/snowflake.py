@@ -1,4 +1,4 @@
-"""Discord snowflakes: parse an id from untrusted input, or refuse it.
+"""Discord snowflakes: parse an id, from Discord or from a person's browser, or refuse it.
 
 Docs: reference, Snowflakes. A snowflake is a 64-bit integer whose top 42 bits are
 milliseconds since the Discord epoch (2015-01-01T00:00:00Z); as a string it has 17 to 20
@@ -10,8 +10,8 @@ from __future__ import annotations
 import time
 
 DISCORD_EPOCH_MS = 1_420_070_400_000
-# For ids Discord itself just gave us (a server list, a channel), allow its clock to run
-# this far ahead of ours: a server made a moment ago must not vanish from the dashboard.
+# Discord's clock is not ours: an id Discord made a moment ago (a new server, on the
+# dashboard or in the bot callback) may carry a timestamp this far ahead of our clock.
 DISCORD_CLOCK_LEEWAY_MS = 60_000
 
 
@@ -20,12 +20,11 @@ def timestamp_ms(snowflake: int) -> int:
     return (snowflake >> 22) + DISCORD_EPOCH_MS
 
 
-def parse_snowflake(value: object, *, now_ms: int | None = None, leeway_ms: int = 0) -> int | None:
+def parse_discord_id(value: object, *, now_ms: int | None = None) -> int | None:
     """The id as an int when `value` is a valid snowflake string, else None.
 
     Valid: 17 to 20 ASCII digits without a leading zero, below 2**64, and an embedded
-    timestamp that is not in the future (by more than `leeway_ms`; none for ids from a
-    person's browser, such as the bot callback's guild_id).
+    timestamp at most DISCORD_CLOCK_LEEWAY_MS ahead of our clock (`now_ms`, Unix ms).
     """
     if not isinstance(value, str) or not 17 <= len(value) <= 20:
         return None
@@ -35,15 +34,9 @@ def parse_snowflake(value: object, *, now_ms: int | None = None, leeway_ms: int 
     if number >= 2**64:
         return None
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
-    if timestamp_ms(number) > now_ms + leeway_ms:
+    if timestamp_ms(number) > now_ms + DISCORD_CLOCK_LEEWAY_MS:
         return None
     return number
-
-
-def parse_discord_id(value: object) -> int | None:
-    """parse_snowflake for an id that Discord made (a server or channel, or a link built
-    from one): Discord's clock may run up to DISCORD_CLOCK_LEEWAY_MS ahead of ours."""
-    return parse_snowflake(value, leeway_ms=DISCORD_CLOCK_LEEWAY_MS)
 
 
 def shard_of(guild_id: int, shard_count: int) -> int:

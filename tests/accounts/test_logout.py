@@ -39,7 +39,7 @@ def test_logout_waits_for_discord_a_bounded_time(client, sign_in, fake_discord):
     fake_discord.revoke()
     client.post("/auth/logout/")
     # requests records the timeout it was given for the call.
-    assert fake_discord.calls[0].request.req_kwargs["timeout"] <= 3
+    assert max(fake_discord.calls[0].request.req_kwargs["timeout"]) <= 3
 
 
 def test_get_does_not_log_out(client, sign_in):

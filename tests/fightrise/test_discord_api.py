@@ -48,12 +48,14 @@ def test_it_keeps_64_bit_permissions_exact(fake_discord):
     assert only.to_json()["permissions"] == value
 
 
-def test_it_pages_through_more_than_200_servers(fake_discord):
-    first = [guild(n) for n in range(200)]
-    fake_discord.guilds(json=first)
-    fake_discord.guilds(json=[guild(200)], params={"limit": "200", "after": first[-1]["id"]})
+def test_it_reads_a_full_page_of_200_servers_in_one_call(fake_discord):
+    """Docs: resources/user, Get Current User Guilds: 200 is the most servers a person can
+    be in and the default page, so "pagination is not needed"; a second page would add a
+    whole round trip to the login of anyone in 200 servers."""
+    fake_discord.guilds(json=[guild(n) for n in range(200)])
     guilds = discord_api.get_current_user_guilds(p.ACCESS_TOKEN)
-    assert len(guilds) == 201
+    assert len(guilds) == 200
+    assert len(fake_discord.calls) == 1
 
 
 def test_it_fetches_the_user_and_the_servers_at_the_same_time(fake_discord):
@@ -73,11 +75,21 @@ def test_it_fetches_the_user_and_the_servers_at_the_same_time(fake_discord):
     assert len(guilds) == len(p.GUILDS)
 
 
-def test_every_call_has_a_timeout(fake_discord, settings):
+def test_every_call_has_a_short_connect_timeout_and_a_read_timeout(fake_discord, settings):
+    """requests takes (connect, read): a Discord that does not accept connections fails fast."""
+    settings.DISCORD_CONNECT_TIMEOUT = 1.5
     settings.DISCORD_TIMEOUT = 4.5
     fake_discord.me()
     discord_api.get_current_user(p.ACCESS_TOKEN)
-    assert fake_discord.calls[0].request.req_kwargs["timeout"] == 4.5
+    assert fake_discord.calls[0].request.req_kwargs["timeout"] == (1.5, 4.5)
+
+
+def test_the_connect_timeout_is_never_longer_than_the_call_allows(fake_discord, settings):
+    settings.DISCORD_CONNECT_TIMEOUT = 5
+    fake_discord.revoke()
+    discord_api.revoke_token(p.REFRESH_TOKEN, token_type_hint="refresh_token")
+    timeout = discord_api.REVOKE_TIMEOUT
+    assert fake_discord.calls[0].request.req_kwargs["timeout"] == (timeout, timeout)
 
 
 def test_it_names_itself_as_discord_asks_on_every_call(fake_discord):
@@ -230,24 +242,6 @@ def test_the_authorize_url_joins_scopes_with_percent_20(settings):
     )
 
 
-def test_it_stops_paging_after_five_pages(fake_discord):
-    params = {"limit": "200"}
-    for page in range(5):
-        body = [guild(page * 200 + n) for n in range(200)]
-        fake_discord.guilds(json=body, params=params)
-        params = {"limit": "200", "after": body[-1]["id"]}
-    with pytest.raises(discord_api.DiscordBadResponse):
-        discord_api.get_current_user_guilds(p.ACCESS_TOKEN)
-
-
-def test_it_refuses_pages_that_do_not_move_forward(fake_discord):
-    first = [guild(n) for n in range(200)]
-    fake_discord.guilds(json=first)
-    fake_discord.guilds(json=first, params={"limit": "200", "after": first[-1]["id"]})
-    with pytest.raises(discord_api.DiscordBadResponse):
-        discord_api.get_current_user_guilds(p.ACCESS_TOKEN)
-
-
 def test_a_global_429_pauses_every_application_call(fake_discord):
     limited = {"message": "You are being rate limited.", "retry_after": 30.0, "global": True}
     fake_discord.refresh(status=429, json=limited)
@@ -288,5 +282,7 @@ def test_it_refuses_ids_that_are_not_snowflake_strings(fake_discord, bad_id):
 
 
 def test_the_call_budget_covers_connect_read_and_one_short_429(settings):
+    settings.DISCORD_CONNECT_TIMEOUT = 1
     settings.DISCORD_TIMEOUT = 3
-    assert discord_api.call_budget() == 2 * (3 + 3) + discord_api.MAX_RETRY_WAIT
+    assert discord_api.call_budget() == 2 * (1 + 3) + discord_api.MAX_RETRY_WAIT
+    assert discord_api.call_budget(0.5) == 2 * (0.5 + 0.5) + discord_api.MAX_RETRY_WAIT

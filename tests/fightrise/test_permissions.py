@@ -2,24 +2,62 @@
 
 from __future__ import annotations
 
+import re
+
 import discord
 import pytest
 
+from discordsim import permissions as sim_permissions
 from fightrise import permissions
+from tests.conftest import BASE_DIR
+
+# discord.py names three flags its own way (as of 2.7.1); every other flag it names as the
+# docs do, in lower case (and it adds aliases, such as read_messages for VIEW_CHANNEL).
+DISCORD_PY_NAMES = {
+    "USE_VAD": "use_voice_activation",
+    "MANAGE_GUILD_EXPRESSIONS": "manage_expressions",
+    "CREATE_GUILD_EXPRESSIONS": "create_expressions",
+}
 
 
-def test_the_table_matches_discord_py_for_every_flag_it_knows():
-    ours = set(permissions.FLAGS.values())
-    theirs = set(discord.Permissions.VALID_FLAGS.values())
-    assert theirs <= ours
+def test_the_table_is_discordsims_bit_for_bit_and_label_for_label():
+    """The product may not import discordsim, nor discordsim the product: two tables, one
+    truth, checked here."""
+    ours = {bit: (name, permissions.LABELS[name]) for name, bit in permissions.FLAGS.items()}
+    theirs = {flag.value: (flag.name, flag.label) for flag in sim_permissions.FLAGS}
+    assert ours == theirs
+
+
+def test_the_table_is_discord_pys_bit_for_bit_and_name_for_name():
+    theirs = discord.Permissions.VALID_FLAGS
+    assert set(theirs.values()) == set(permissions.FLAGS.values())
+    for name, bit in permissions.FLAGS.items():
+        assert theirs.get(DISCORD_PY_NAMES.get(name, name.lower())) == bit, name
     assert discord.Permissions.all().value == permissions.ALL
 
 
-def test_every_flag_is_one_distinct_bit():
-    values = list(permissions.FLAGS.values())
-    assert len(set(values)) == len(values)
-    assert all(value & (value - 1) == 0 for value in values)
-    assert 1 << 47 not in values
+DEFAULT_BOT_PERMISSIONS = 328_565_083_136
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("README.md", "328565083136"),
+        (".env.example", "328565083136"),
+        ("fightrise/settings.py", "328_565_083_136"),
+    ],
+)
+def test_the_documented_default_permissions_carry_discords_names(path, value):
+    """Where a document lists what the invite asks for, it names each as Discord's client
+    does, and names them all."""
+    text = (BASE_DIR / path).read_text()
+    assert value in text
+    flowing = re.sub(r"\s*\n#?\s*", " ", text)  # comment lines joined into sentences
+    listed = ", ".join(
+        permissions.LABELS[name] for name in permissions.names(DEFAULT_BOT_PERMISSIONS)
+    )
+    # The whole list: no other name before it or after it.
+    assert re.search(rf"(?<!,) {re.escape(listed)}(\.| \|)", flowing), listed
 
 
 @pytest.mark.parametrize(
@@ -67,7 +105,7 @@ def test_has_permission(value, flag, expected):
 def test_labels_read_like_discords():
     assert permissions.LABELS["MANAGE_GUILD"] == "Manage Server"
     assert permissions.LABELS["VIEW_CHANNEL"] == "View Channels"
-    assert permissions.LABELS["SEND_MESSAGES_IN_THREADS"] == "Send Messages In Threads"
+    assert permissions.LABELS["SEND_MESSAGES_IN_THREADS"] == "Send Messages in Threads"
 
 
 @pytest.mark.parametrize(

@@ -209,3 +209,29 @@ def test_the_default_bot_permissions_suit_a_tournament_bot(load_settings):
     value = load_settings()["DISCORD_BOT_PERMISSIONS"]
     names = {10, 11, 14, 16, 31, 34, 35, 38}  # bits per Discord's permissions table
     assert value == sum(1 << bit for bit in names)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DISCORD_CONNECT_TIMEOUT", "0"),
+        ("DISCORD_CONNECT_TIMEOUT", "soon"),
+        ("DISCORD_MAX_WAITING", "0"),
+        ("DISCORD_MAX_WAITING", "many"),
+    ],
+)
+def test_it_names_the_variable_of_a_bad_guard_in_front_of_discord(load_settings, name, value):
+    with pytest.raises(ImproperlyConfigured, match=name):
+        load_settings(**{name: value})
+
+
+def test_discord_gets_a_short_connect_timeout_and_half_the_threads_of_a_worker(
+    load_settings, monkeypatch
+):
+    monkeypatch.delenv("GUNICORN_THREADS", raising=False)
+    settings = load_settings()
+    assert settings["DISCORD_CONNECT_TIMEOUT"] < settings["DISCORD_TIMEOUT"]
+    assert settings["DISCORD_MAX_WAITING"] == 4  # of gunicorn.conf.py's 8 threads
+    assert load_settings(GUNICORN_THREADS="16")["DISCORD_MAX_WAITING"] == 8
+    assert load_settings(GUNICORN_THREADS="1")["DISCORD_MAX_WAITING"] == 1
+    assert load_settings(DISCORD_MAX_WAITING="6")["DISCORD_MAX_WAITING"] == 6
