@@ -45,13 +45,14 @@ ERRORS = {
         "Discord, or we, asked for a short pause. Please wait a minute and try again.",
     ),
     "login_failed": (
-        "We could not sign you in",
-        "Something went wrong between us and Discord. It has been logged; please try again.",
+        "Discord did not let us finish",
+        "Something went wrong between us and Discord, so nothing was changed. It has been "
+        "logged; please try again.",
     ),
 }
 UNKNOWN_ERROR = ("Something went wrong", "Please start again from the beginning.")
 
-SUCCESS = {"bot_installed": "FightRise was added"}
+SUCCESS = {"bot_installed": "Adding FightRise to your server"}
 
 
 def error_context(code: str) -> dict[str, str]:

@@ -1,13 +1,28 @@
-"""A bot install's outcome as /auth/success/ shows it: the server, and what each permission
-the person took away on Discord's consent screen breaks."""
+"""A bot install's outcome as /auth/success/ shows it: the server, what each permission the
+person took away on Discord's consent screen breaks, and whether the bot is in yet."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
+from django.core.cache import cache
 from django.urls import reverse
 
+from fightrise import discord_api
 from fightrise.permissions import FLAGS, LABELS, names
+from guildbot.models import Guild
+
+logger = logging.getLogger(__name__)
+
+CODE_GRANT_KEY = "discord:app:bot-require-code-grant"
+CODE_GRANT_TTL = 3600
+CODE_GRANT_RETRY = 60  # seconds before asking Discord again after it could not be asked
+# Session key of the servers this browser installed the bot in, which status() may report.
+WATCH_KEY = "bot_install_watch"
+MAX_WATCHED = 5
 
 # What FightRise cannot do in a server without each permission it asks for.
 EFFECTS = {
@@ -24,19 +39,76 @@ GENERIC_EFFECT = "Features that need this permission will not work."
 
 
 def bot_installed(
-    *, guild_id: int, guild_name: str | None, requested: int, granted: int | None
+    *,
+    guild_id: int,
+    guild_name: str | None,
+    accepted: bool,
+    requested: int,
+    granted: int | None,
 ) -> dict[str, Any]:
     """The outcome kept in the session for the success page (it cannot be forged from the
-    URL). With a name, the code grant confirmed the server; without, Discord only hinted."""
+    URL). `accepted`: Discord took the install (the code exchange went through, or the bot
+    joined at Authorize); otherwise Discord could not be asked and it is not confirmed yet.
+    Either way the page says the bot is in only once the gateway says so (status_url)."""
     missing = requested & ~granted if granted is not None else 0
     return {
         "guild_id": str(guild_id),
         "guild_name": guild_name,
-        "confirmed": guild_name is not None,
+        "accepted": accepted,
         "missing": [
             {"label": LABELS[name], "effect": EFFECTS.get(name, GENERIC_EFFECT)}
             for name in names(missing)
             if name in FLAGS
         ],
         "retry_url": f"{reverse('botinstall:install')}?guild_id={guild_id}",
+        "status_url": f"{reverse('botinstall:status')}?guild_id={guild_id}",
+    }
+
+
+def requires_code_grant() -> bool:
+    """Whether the application has "Requires OAuth2 Code Grant" on.
+
+    DISCORD_BOT_REQUIRE_CODE_GRANT says so when set; else Discord is asked with the bot token
+    (GET /applications/@me) and the answer kept for an hour. Without a bot token, or while
+    Discord cannot be asked, it is taken as on, which docs/DISCORD_SETUP.md asks for: a
+    failed install is then never reported as a success.
+    """
+    if settings.DISCORD_BOT_REQUIRE_CODE_GRANT is not None:
+        return settings.DISCORD_BOT_REQUIRE_CODE_GRANT
+    known = cache.get(CODE_GRANT_KEY)
+    if known is not None:
+        return known
+    if not settings.DISCORD_BOT_TOKEN:
+        return True
+    try:
+        application = discord_api.get_current_application(settings.DISCORD_BOT_TOKEN)
+    except discord_api.DiscordError as exc:
+        logger.warning("Could not read the application's code grant switch: %s", exc)
+        cache.set(CODE_GRANT_KEY, True, CODE_GRANT_RETRY)
+        return True
+    cache.set(CODE_GRANT_KEY, application.bot_require_code_grant, CODE_GRANT_TTL)
+    return application.bot_require_code_grant
+
+
+def watch(session: SessionBase, guild_id: int) -> None:
+    """Let this browser ask status() about `guild_id` (the last few installs only)."""
+    watched_ids = [gid for gid in session.get(WATCH_KEY, []) if gid != str(guild_id)]
+    session[WATCH_KEY] = [*watched_ids, str(guild_id)][-MAX_WATCHED:]
+
+
+def watched(session: SessionBase, guild_id: int) -> bool:
+    return str(guild_id) in session.get(WATCH_KEY, [])
+
+
+def status(guild_id: int) -> dict[str, Any]:
+    """Whether the bot is in the server, from the Guild table the gateway keeps; with the
+    server's settings page once it is."""
+    guild = Guild.objects.present().filter(guild_id=guild_id).only("name").first()
+    if guild is None:
+        return {"guild_id": str(guild_id), "present": False, "name": None, "settings_url": None}
+    return {
+        "guild_id": str(guild_id),
+        "present": True,
+        "name": guild.name,
+        "settings_url": reverse("dashboard:guild", args=[guild_id]),
     }

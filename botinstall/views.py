@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from accounts import outcomes
 from accounts.models import OAuthState, Session
@@ -66,13 +66,12 @@ def install(request: HttpRequest) -> HttpResponse:
 @oauth_callback
 def callback(request: HttpRequest) -> HttpResponse:
     """Check what Discord sent back, in a fixed order (state, access_denied, guild_id,
-    permissions: botinstall/README.md), and report it to the person.
+    permissions: botinstall/README.md), exchange the code, and report it to the person.
 
-    Nothing about the server is stored: the bot learns it from the gateway.
+    Nothing about the server is stored: the bot learns it from the gateway, and the success
+    page waits for that (installed.status) before it says the bot is in.
     """
     state = consume_callback_state(request, purpose=OAuthState.Purpose.BOT_INSTALL)
-    # A server made a moment ago may carry a timestamp ahead of our clock: the one parser
-    # allows Discord's clock a minute.
     guild_id = parse_discord_id(request.GET.get("guild_id"))
     if guild_id is None:
         raise AuthorizationFailed("invalid_guild_id")
@@ -83,32 +82,61 @@ def callback(request: HttpRequest) -> HttpResponse:
         # Discord's consent screen can only take permissions away, never add any.
         if granted is None or granted & ~requested:
             raise AuthorizationFailed("invalid_permissions")
-    guild_name = None
-    if request.GET.get("code") and discord_configured():
-        guild_id, guild_name = _confirm_guild(request, guild_id)
+    guild_id, guild_name, accepted = _exchange(request, guild_id)
     outcome = installed.bot_installed(
-        guild_id=guild_id, guild_name=guild_name, requested=requested, granted=granted
+        guild_id=guild_id,
+        guild_name=guild_name,
+        accepted=accepted,
+        requested=requested,
+        granted=granted,
     )
     outcomes.keep(request.session, "bot_installed", outcome)
+    installed.watch(request.session, guild_id)
     if request.user.is_authenticated and request.session.session_key:
         Session.objects.mark_server_list_stale(request.session.session_key)
-    logger.info("Bot authorized for server %s", guild_id)
+    logger.info("Bot authorized for server %s (accepted=%s)", guild_id, accepted)
     return redirect(f"{reverse('accounts:success')}?message=bot_installed")
 
 
-def _confirm_guild(request: HttpRequest, guild_id: int) -> tuple[int, str | None]:
-    """Exchange the code: its `guild` names the server for certain. Failure is only logged.
+def _exchange(request: HttpRequest, guild_id: int) -> tuple[int, str | None, bool]:
+    """Exchange the code: (server id, its name, whether Discord accepted the install).
 
-    The tokens that come with it are dropped, not revoked: Discord keeps one authorization
-    per person and application, and revoking it would also sign the person out of the site.
+    With "Requires OAuth2 Code Grant" on, Discord adds the bot only at this exchange: no
+    code, or a code Discord refuses, is a failed install. Discord unreachable is "not
+    confirmed yet", never "added". With it off the bot joined at Authorize, and a failed
+    exchange only leaves the server unnamed. The tokens are dropped, not revoked: Discord
+    keeps one authorization per person and application, and revoking it would also sign the
+    person out of the site.
     """
+    code_grant = installed.requires_code_grant()
+    code = request.GET.get("code")
+    if not code or not discord_configured():
+        if code_grant:
+            logger.warning("Bot authorization for server %s came back without a code", guild_id)
+            raise AuthorizationFailed("login_failed")
+        return guild_id, None, True
     try:
-        grant = discord_api.exchange_code(request.GET["code"], redirect_uri=_redirect_uri(request))
+        grant = discord_api.exchange_code(code, redirect_uri=_redirect_uri(request))
+    except (discord_api.DiscordUnavailable, discord_api.DiscordRateLimited) as exc:
+        logger.warning("Bot authorization code exchange failed: %s (status %s)", exc, exc.status)
+        return guild_id, None, not code_grant
     except discord_api.DiscordError as exc:
         logger.warning("Bot authorization code exchange failed: %s (status %s)", exc, exc.status)
-        return guild_id, None
+        if code_grant:
+            raise AuthorizationFailed("login_failed") from None
+        return guild_id, None, True
     if grant.guild_id is None:
-        return guild_id, None
+        return guild_id, None, True
     if grant.guild_id != guild_id:
         logger.warning("Bot callback named server %s, the code grant %s", guild_id, grant.guild_id)
-    return grant.guild_id, grant.guild_name
+    return grant.guild_id, grant.guild_name, True
+
+
+@require_safe
+def status(request: HttpRequest) -> JsonResponse:
+    """Whether the bot is in a server this browser just installed it in (the success page
+    polls this until the gateway's GUILD_CREATE reaches the Guild table)."""
+    guild_id = parse_discord_id(request.GET.get("guild_id"))
+    if guild_id is None or not installed.watched(request.session, guild_id):
+        return JsonResponse({"error": "not_found"}, status=404)
+    return JsonResponse(installed.status(guild_id))

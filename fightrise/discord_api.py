@@ -42,6 +42,7 @@ TOKEN_PATH = "/oauth2/token"  # noqa: S105 - a path, not a secret
 REVOKE_PATH = "/oauth2/token/revoke"
 CURRENT_USER_PATH = "/users/@me"
 CURRENT_USER_GUILDS_PATH = "/users/@me/guilds"
+CURRENT_APPLICATION_PATH = "/applications/@me"
 # The most servers a person can be in, and so the one page of /users/@me/guilds we read.
 GUILDS_PAGE_LIMIT = 200
 # Wait once for a 429 whose retry_after is at most this many seconds; give up on longer.
@@ -191,6 +192,29 @@ class DiscordUser:
 
 
 @dataclass(frozen=True)
+class Application:
+    """The application behind the bot token (GET /applications/@me), as far as we use it."""
+
+    id: int
+    name: str
+    bot_public: bool
+    # "Requires OAuth2 Code Grant": the bot joins a server only when the code is exchanged.
+    bot_require_code_grant: bool
+
+    @classmethod
+    def from_raw(cls, data: Any) -> Application:
+        try:
+            return cls(
+                id=_discord_id(data["id"]),
+                name=str(data["name"]),
+                bot_public=bool(data.get("bot_public", False)),
+                bot_require_code_grant=bool(data.get("bot_require_code_grant", False)),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise DiscordBadResponse(f"unexpected application object: {exc!r}") from None
+
+
+@dataclass(frozen=True)
 class TokenGrant:
     """The token endpoint's answer. `guild` is set for a bot authorization with a code grant."""
 
@@ -335,11 +359,15 @@ def _request(
     path: str,
     *,
     bearer: str | None = None,
+    bot_token: str | None = None,
     form: dict[str, str] | None = None,
     params: dict[str, str] | None = None,
     timeout: float | None = None,
 ) -> Any:
-    """One call to the API: JSON in return, or a DiscordError. Never logs a token or body."""
+    """One call to the API: JSON in return, or a DiscordError. Never logs a token or body.
+
+    Authenticated as a person (`bearer`), as the bot (`bot_token`), or, for a form to the
+    token endpoints, as the application (HTTP Basic)."""
     auth = _client_auth() if form is not None else None
     if auth is not None:
         paused_until = cache.get(APP_PAUSE_KEY)
@@ -360,12 +388,18 @@ def _request(
         return _send(
             method,
             path,
-            headers={"Authorization": f"Bearer {bearer}"} if bearer else {},
+            headers=_authorization(bearer=bearer, bot_token=bot_token),
             form=form,
             params=params,
             auth=auth,
             timeouts=timeouts,
         )
+
+
+def _authorization(*, bearer: str | None, bot_token: str | None) -> dict[str, str]:
+    if bearer:
+        return {"Authorization": f"Bearer {bearer}"}
+    return {"Authorization": f"Bot {bot_token}"} if bot_token else {}
 
 
 def _send(
@@ -463,6 +497,11 @@ def revoke_token(token: str, *, token_type_hint: str) -> None:
     """Revoke the whole authorization the token belongs to, waiting REVOKE_TIMEOUT at most."""
     form = {"token": token, "token_type_hint": token_type_hint}
     _request("POST", REVOKE_PATH, form=form, timeout=REVOKE_TIMEOUT)
+
+
+def get_current_application(bot_token: str) -> Application:
+    """The bot's application, with its portal switches (needs the bot token)."""
+    return Application.from_raw(_request("GET", CURRENT_APPLICATION_PATH, bot_token=bot_token))
 
 
 def get_current_user(access_token: str) -> DiscordUser:

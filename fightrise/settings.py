@@ -248,6 +248,13 @@ DISCORD_BOT_REDIRECT_URI = env.str("DISCORD_BOT_REDIRECT_URI", default="").strip
 DISCORD_BOT_PERMISSIONS = env_int(
     "DISCORD_BOT_PERMISSIONS", default=328_565_083_136, maximum=2**64 - 1
 )
+# "Requires OAuth2 Code Grant" in the portal: empty asks Discord (GET /applications/@me with
+# the bot token, cached); true or false says it where the web process has no bot token.
+DISCORD_BOT_REQUIRE_CODE_GRANT = (
+    env_bool("DISCORD_BOT_REQUIRE_CODE_GRANT", default=False)
+    if env.str("DISCORD_BOT_REQUIRE_CODE_GRANT", default="").strip()
+    else None
+)
 DISCORD_BASE_URL = env_url("DISCORD_BASE_URL", default="https://discord.com")
 DISCORD_CDN_URL = env_url("DISCORD_CDN_URL", default="https://cdn.discordapp.com")
 # `none` lets people who already authorized skip Discord's consent screen; empty sends no prompt.

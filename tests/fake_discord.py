@@ -103,6 +103,22 @@ class FakeDiscord:
             headers=headers,
         )
 
+    def application(self, *, bot_require_code_grant: bool = True, status: int = 200):
+        """GET /applications/@me with the bot token: the portal's switches."""
+        body = {
+            "id": "1300000000000000001",
+            "name": "FightRise",
+            "bot_public": True,
+            "bot_require_code_grant": bot_require_code_grant,
+        }
+        self._add(
+            "GET",
+            f"{p.API}/applications/@me",
+            [],
+            status=status,
+            json=body if status == 200 else {"message": "down", "code": 0},
+        )
+
     def login(self, *, verifier: str, guilds=None):
         """What a successful login costs: the code exchange, then @me and @me/guilds."""
         self.token_exchange(verifier=verifier)

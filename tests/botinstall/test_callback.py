@@ -66,7 +66,16 @@ def future_id(ahead: dt.timedelta = dt.timedelta(days=30)) -> str:
     return str((int(when.timestamp() * 1000) - DISCORD_EPOCH_MS) << 22)
 
 
-def test_it_ends_on_the_success_page_naming_the_server_from_the_code_grant(client, fake_discord):
+@pytest.fixture(autouse=True)
+def code_grant_off(settings):
+    """Most tests here check the query; "Requires OAuth2 Code Grant" is theirs to switch on."""
+    settings.DISCORD_BOT_REQUIRE_CODE_GRANT = False
+
+
+def test_it_ends_on_the_success_page_naming_the_server_from_the_code_grant(
+    client, fake_discord, settings
+):
+    settings.DISCORD_BOT_REQUIRE_CODE_GRANT = True
     state = start(client)
     fake_discord.token_exchange(
         verifier=None, redirect_uri=BOT_REDIRECT_URI, json=BOT_TOKEN_RESPONSE
@@ -77,16 +86,79 @@ def test_it_ends_on_the_success_page_naming_the_server_from_the_code_grant(clien
     assert succeeded(response)
     page = client.get(response["Location"])
     body = page.content.decode()
-    assert "FightRise was added to FightRise HQ" in body
+    assert "Discord accepted FightRise for FightRise HQ" in body
+    assert "Waiting for the bot to join FightRise HQ" in body
+    assert f'data-status-url="/bot/install/status/?guild_id={GUILD_ID}"' in body
     assert "fewer permissions" not in body
 
 
-def test_without_a_code_it_succeeds_naming_the_server_by_id(client):
+def test_the_success_page_never_says_the_bot_is_in_before_the_gateway_does(client, fake_discord):
+    state = start(client)
+    fake_discord.token_exchange(
+        verifier=None, redirect_uri=BOT_REDIRECT_URI, json=BOT_TOKEN_RESPONSE
+    )
+    body = client.get(callback(client, code=p.CODE, state=state, guild_id=GUILD_ID)["Location"])
+    body = body.content.decode()
+    # The "is in" wording is there only hidden, for the page's script to reveal once the
+    # status endpoint says the Guild row is present.
+    assert '<div class="install-joined" hidden>' in body
+    assert "was added" not in body
+
+
+def test_without_a_code_grant_required_and_no_code_it_succeeds_naming_the_server_by_id(client):
     state = start(client)
     assert succeeded(callback(client, state=state, guild_id=GUILD_ID, permissions=str(REQUESTED)))
     body = client.get("/auth/success/?message=bot_installed").content.decode()
-    assert "FightRise is on its way to your server" in body
+    assert "Discord accepted FightRise for your server" in body
     assert GUILD_ID in body
+
+
+def test_with_the_code_grant_required_no_code_is_a_failed_install(client, settings):
+    settings.DISCORD_BOT_REQUIRE_CODE_GRANT = True
+    state = start(client)
+    assert error_of(callback(client, state=state, guild_id=GUILD_ID)) == "login_failed"
+    assert "oauth_outcome" not in client.session
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        {"status": 400, "json": {"error": "invalid_grant"}},
+        {"status": 401, "json": {"error": "invalid_client"}},
+        {"status": 200, "body": "not json"},
+    ],
+)
+def test_with_the_code_grant_required_a_refused_exchange_is_a_failed_install(
+    client, fake_discord, settings, refusal
+):
+    settings.DISCORD_BOT_REQUIRE_CODE_GRANT = True
+    state = start(client)
+    fake_discord.token_exchange(
+        verifier=None, code="bogus", redirect_uri=BOT_REDIRECT_URI, **refusal
+    )
+    response = callback(client, code="bogus", state=state, guild_id=GUILD_ID)
+    assert error_of(response) == "login_failed"
+
+
+@pytest.mark.parametrize(
+    "outage",
+    [
+        {"status": 500, "json": {}},
+        {"status": 503, "body": "down"},
+        {"body": requests.Timeout("slow")},
+    ],
+)
+def test_with_discord_unreachable_the_install_is_not_confirmed_never_added(
+    client, fake_discord, settings, outage
+):
+    settings.DISCORD_BOT_REQUIRE_CODE_GRANT = True
+    state = start(client)
+    fake_discord.token_exchange(verifier=None, redirect_uri=BOT_REDIRECT_URI, **outage)
+    response = callback(client, code=p.CODE, state=state, guild_id=GUILD_ID)
+    assert succeeded(response)
+    body = client.get(response["Location"]).content.decode()
+    assert "Discord has not confirmed it yet" in body
+    assert "accepted" not in body and "was added" not in body
 
 
 @pytest.mark.parametrize(
@@ -98,13 +170,50 @@ def test_without_a_code_it_succeeds_naming_the_server_by_id(client):
         {"body": "not json"},
     ],
 )
-def test_a_failed_code_exchange_is_logged_and_still_succeeds(client, fake_discord, failure, caplog):
+def test_without_the_code_grant_a_failed_exchange_is_logged_and_still_succeeds(
+    client, fake_discord, failure, caplog
+):
+    # Discord added the bot at Authorize; the exchange could only have named the server.
     state = start(client)
     fake_discord.token_exchange(verifier=None, redirect_uri=BOT_REDIRECT_URI, **failure)
     response = callback(client, code=p.CODE, state=state, guild_id=GUILD_ID)
     assert succeeded(response)
     assert GUILD_ID in client.get(response["Location"]).content.decode()
     assert "code exchange failed" in caplog.text
+
+
+def test_the_code_grant_switch_is_read_from_discord_once_and_kept(client, fake_discord, settings):
+    settings.DISCORD_BOT_REQUIRE_CODE_GRANT = None
+    fake_discord.application(bot_require_code_grant=True)
+    for _ in range(2):
+        state = start(client)
+        assert error_of(callback(client, state=state, guild_id=GUILD_ID)) == "login_failed"
+    assert [call.request.url for call in fake_discord.calls].count(
+        "https://discord.com/api/v10/applications/@me"
+    ) == 1
+    assert (
+        fake_discord.calls[0].request.headers["Authorization"]
+        == f"Bot {settings.DISCORD_BOT_TOKEN}"
+    )
+
+
+def test_the_switch_off_at_discord_lets_an_install_without_a_code_succeed(
+    client, fake_discord, settings
+):
+    settings.DISCORD_BOT_REQUIRE_CODE_GRANT = None
+    fake_discord.application(bot_require_code_grant=False)
+    state = start(client)
+    assert succeeded(callback(client, state=state, guild_id=GUILD_ID))
+
+
+@pytest.mark.parametrize("token", ["", "a-bot-token-discord-is-down-for"])
+def test_the_switch_is_taken_as_on_when_discord_cannot_tell(client, fake_discord, settings, token):
+    settings.DISCORD_BOT_REQUIRE_CODE_GRANT = None
+    settings.DISCORD_BOT_TOKEN = token
+    if token:
+        fake_discord.application(status=503)
+    state = start(client)
+    assert error_of(callback(client, state=state, guild_id=GUILD_ID)) == "login_failed"
 
 
 def test_the_code_grants_guild_wins_over_the_query(client, fake_discord, caplog):

@@ -54,6 +54,8 @@ def discord_env(sim: SimClient) -> dict[str, str]:
         "DISCORD_CLIENT_ID": sample.CLIENT_ID,
         "DISCORD_CLIENT_SECRET": sample.CLIENT_SECRET,
         "DISCORD_BOT_TOKEN": sample.BOT_TOKEN,
+        # As in production: the site reads "Requires OAuth2 Code Grant" from Discord.
+        "DISCORD_BOT_REQUIRE_CODE_GRANT": "",
         "LOG_LEVEL": "INFO",
     }
 

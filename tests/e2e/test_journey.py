@@ -87,7 +87,12 @@ def test_the_whole_journey(page, sim, site, start_bot, screenshot):
     screenshot(page, "04-consent-bot")
     page.get_by_role("button", name="Authorize").click()
     page.wait_for_url(re.compile(re.escape(site) + r"/auth/success/\?message=bot_installed"))
-    expect(page.locator("h1")).to_have_text("FightRise was added to Pixel Brawlers")
+    # The page says the bot is in only once the gateway's GUILD_CREATE reached the table.
+    expect(page.locator(".install-joined h1")).to_have_text("FightRise is in Pixel Brawlers")
+    expect(page.get_by_role("link", name="Open its settings")).to_have_attribute(
+        "href", f"/dashboard/guilds/{sample.PIXEL_BRAWLERS_ID}/"
+    )
+    assert int(sample.PIXEL_BRAWLERS_ID) in present()
     screenshot(page, "05-success")
 
     wait_for(

@@ -341,8 +341,8 @@ def test_a_background_refresh_of_the_server_list_takes_no_requests_place(
 
     from django.utils import timezone
 
-    from accounts.models import Session
     from accounts import server_list
+    from accounts.models import Session
 
     settings.DISCORD_MAX_WAITING = 1
     key = sign_in(client, guilds=[])

@@ -86,7 +86,8 @@ def test_a_server_made_a_moment_ago_by_a_clock_ahead_of_ours_is_listed():
 
 
 @pytest.mark.django_db
-def test_a_server_made_a_moment_ago_can_get_the_bot_and_the_callback_takes_it(client):
+def test_a_server_made_a_moment_ago_can_get_the_bot_and_the_callback_takes_it(client, settings):
+    settings.DISCORD_BOT_REQUIRE_CODE_GRANT = False  # no code to exchange in this test
     ahead = str(make(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=20)))
     start = client.get("/bot/install/", {"guild_id": ahead})
     assert start.status_code == 302 and f"guild_id={ahead}" in start["Location"]
