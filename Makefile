@@ -1,12 +1,15 @@
 # FightRise web. `make run` serves the site, `make test` runs the whole suite; both set up
-# .venv first. Needs Python 3.11 and make, nothing else.
+# .venv first. Needs Python 3.11 and make; `make test` also needs npm, to fetch axe-core for the
+# browser tests' accessibility checks (pinned in tests/e2e/npm/package-lock.json).
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NPM_DIR := tests/e2e/npm
+NPM_STAMP := $(NPM_DIR)/node_modules/.installed
 
-.PHONY: install run test lint format bench clean
+.PHONY: install npm run test lint format bench clean
 
 install: $(STAMP)
 
@@ -18,10 +21,19 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $(STAMP)
 
+# npm ci installs exactly what the lock names and checks each package's integrity; again only
+# when the lock changes.
+npm: $(NPM_STAMP)
+
+$(NPM_STAMP): $(NPM_DIR)/package.json $(NPM_DIR)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is required to fetch axe-core for the browser tests (apt-get install npm)"; exit 1; }
+	npm ci --prefix $(NPM_DIR) --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $(NPM_STAMP)
+
 run: $(STAMP)
 	$(BIN)/python -m scripts.devserver
 
-test: $(STAMP)
+test: $(STAMP) $(NPM_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -36,4 +48,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) staticfiles test-artifacts .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(NPM_DIR)/node_modules staticfiles test-artifacts .pytest_cache .ruff_cache

@@ -17,6 +17,7 @@ import pytest
 
 from discordsim import sample
 from discordsim.testing import SimClient, running_sim
+from tests.e2e import a11y
 from tests.servers import BASE_DIR, database_url, gunicorn, subprocess_environ
 
 ARTIFACTS = BASE_DIR / "test-artifacts"
@@ -236,3 +237,13 @@ def screenshot():
         return path
 
     return take
+
+
+@pytest.fixture
+def axe():
+    """Check a page with axe-core, light and dark: `axe(page, "06-settings")` fails the test on
+    any WCAG 2.1 AA violation and saves the results under test-artifacts/axe/ (tests/e2e/a11y.py).
+    """
+    if not a11y.AXE_JS.exists():
+        pytest.fail(f"{a11y.AXE_JS.relative_to(BASE_DIR)} is missing: `make npm` installs it")
+    return a11y.check

@@ -1,7 +1,9 @@
 """A person's whole journey in chromium: landing, login, dashboard, add the bot, settings, logout.
 
 Against discordsim on real ports, with the site under gunicorn and the real bot recording
-servers from the gateway. Each page is saved under test-artifacts/ to be looked at.
+servers from the gateway. Each page is saved under test-artifacts/ to be looked at, and checked
+with axe-core in the light and the dark theme (test-artifacts/axe/): WCAG 2.1 AA, no violation.
+discordsim's consent page, not the product's but what a person sees in `make run`, is checked too.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ def first_channel_id(sim, guild_id: str) -> str:
     return guild["channels"][0]["id"]
 
 
-def log_in_as_ada(page, site, sim, screenshot=None):
+def log_in_as_ada(page, site, sim, screenshot=None, axe=None):
     page.goto(f"{site}/")
     page.locator("main").get_by_role("link", name="Login with Discord").click()
     page.wait_for_url(re.compile(re.escape(sim.url) + "/oauth2/authorize"))
@@ -33,6 +35,8 @@ def log_in_as_ada(page, site, sim, screenshot=None):
     expect(page.locator(".account")).to_contain_text("Ada")
     if screenshot:
         screenshot(page, "02-consent-login")
+    if axe:
+        axe(page, "02-consent-login")
     page.get_by_role("button", name="Authorize").click()
     page.wait_for_url(f"{site}/dashboard/")
 
@@ -51,17 +55,19 @@ def page(chromium):
     context.close()
 
 
-def test_the_whole_journey(page, sim, site, start_bot, screenshot):
+def test_the_whole_journey(page, sim, site, start_bot, screenshot, axe):
     start_bot()
     wait_for(lambda: present() == bot_servers(sim), message="the bot records its servers")
 
     page.goto(f"{site}/")
     expect(page.locator("h1")).to_contain_text("fighting-game tournaments")
     screenshot(page, "01-landing")
+    axe(page, "01-landing")
 
-    log_in_as_ada(page, site, sim, screenshot)
+    log_in_as_ada(page, site, sim, screenshot, axe)
     expect(page.locator(".profile h1")).to_have_text("Ada Lovelace")
     screenshot(page, "03-dashboard")
+    axe(page, "03-dashboard")
 
     hq, brawlers = server(page, "FightRise HQ"), server(page, "Pixel Brawlers")
     arena, lab = server(page, "Midnight Arena"), server(page, "Combo Lab")
@@ -85,6 +91,7 @@ def test_the_whole_journey(page, sim, site, start_bot, screenshot):
     expect(page.locator("select#guild")).to_be_disabled()
     expect(page.locator("select#guild option:checked")).to_have_text("Pixel Brawlers")
     screenshot(page, "04-consent-bot")
+    axe(page, "04-consent-bot")
     page.get_by_role("button", name="Authorize").click()
     page.wait_for_url(re.compile(re.escape(site) + r"/auth/success/\?message=bot_installed"))
     # The page says the bot is in only once the gateway's GUILD_CREATE reached the table.
@@ -94,6 +101,7 @@ def test_the_whole_journey(page, sim, site, start_bot, screenshot):
     )
     assert int(sample.PIXEL_BRAWLERS_ID) in present()
     screenshot(page, "05-success")
+    axe(page, "05-success")
 
     wait_for(
         lambda: int(sample.PIXEL_BRAWLERS_ID) in present(),
@@ -118,11 +126,14 @@ def test_the_whole_journey(page, sim, site, start_bot, screenshot):
     config = GuildConfig.objects.get(guild_id=int(sample.PIXEL_BRAWLERS_ID))
     assert (config.timezone, config.locale) == ("Europe/Berlin", "fr")
     screenshot(page, "06-settings")
+    axe(page, "06-settings")
 
     page.set_viewport_size(PHONE)
     screenshot(page, "07-settings-phone")
+    axe(page, "07-settings-phone")
     page.goto(f"{site}/dashboard/")
     screenshot(page, "08-dashboard-phone")
+    axe(page, "08-dashboard-phone")
     overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
     assert not overflow, "the dashboard scrolls sideways at 360 px"
     page.set_viewport_size(DESKTOP)
@@ -131,20 +142,22 @@ def test_the_whole_journey(page, sim, site, start_bot, screenshot):
     page.wait_for_url(f"{site}/")
     expect(page.locator("main").get_by_role("link", name="Login with Discord")).to_be_visible()
     screenshot(page, "09-logged-out")
+    axe(page, "09-logged-out")
     assert len(sim.requests("/api/v10/oauth2/token/revoke")) == 1
     page.goto(f"{site}/dashboard/")
     page.wait_for_url(re.compile(re.escape(sim.url) + "/oauth2/authorize"))
 
 
-def test_cancel_on_discord_ends_on_a_clear_page(page, sim, site, screenshot):
+def test_cancel_on_discord_ends_on_a_clear_page(page, sim, site, screenshot, axe):
     page.goto(f"{site}/auth/login/")
     page.get_by_role("button", name="Cancel").click()
     page.wait_for_url(f"{site}/auth/error/?error=access_denied")
     expect(page.locator("h1")).to_have_text("You cancelled on Discord")
     screenshot(page, "10-error-cancelled")
+    axe(page, "10-error-cancelled")
 
 
-def test_fewer_permissions_are_explained_on_the_success_page(page, sim, site, screenshot):
+def test_fewer_permissions_are_explained_on_the_success_page(page, sim, site, screenshot, axe):
     log_in_as_ada(page, site, sim)
     server(page, "Combo Lab").get_by_role("link", name="Add to server").click()
     page.wait_for_url(re.compile(re.escape(sim.url) + "/oauth2/authorize"))
@@ -156,6 +169,7 @@ def test_fewer_permissions_are_explained_on_the_success_page(page, sim, site, sc
     expect(warning).to_contain_text("Embed Links")
     expect(warning).to_contain_text("Send Messages")
     screenshot(page, "11-success-missing-permissions")
+    axe(page, "11-success-missing-permissions")
 
 
 def test_the_dashboard_follows_a_dark_system_theme(chromium, sim, site, screenshot):
