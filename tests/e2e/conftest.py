@@ -22,6 +22,8 @@ from tests.servers import BASE_DIR, database_url, gunicorn, subprocess_environ
 
 ARTIFACTS = BASE_DIR / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
+DESKTOP = {"width": 1280, "height": 860}
+PHONE = {"width": 360, "height": 780}
 # discord.py chooses its gateway compression once, when discord.utils is imported: zstd-stream
 # when zstandard (or Python 3.14's compression.zstd) imports, zlib-stream otherwise. A None in
 # sys.modules makes those imports fail, so this runs manage.py as `python manage.py` would run
@@ -178,6 +180,15 @@ def wait_for(condition, *, timeout: float = 20, interval: float = 0.1, message: 
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s: {message or condition}")
         time.sleep(interval)
+
+
+@pytest.fixture
+def page(chromium):
+    """A fresh browser context at desktop size, and its page."""
+    context = chromium.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    yield page
+    context.close()
 
 
 @pytest.fixture(scope="module")

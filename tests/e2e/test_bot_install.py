@@ -6,20 +6,11 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 from playwright.sync_api import expect
 
 from discordsim import sample
 from tests.e2e.conftest import present
-from tests.e2e.test_journey import DESKTOP, log_in_as_ada, server
-
-
-@pytest.fixture
-def page(chromium):
-    context = chromium.new_context(viewport=DESKTOP)
-    page = context.new_page()
-    yield page
-    context.close()
+from tests.e2e.test_journey import log_in_as_ada, server
 
 
 def _to_consent(page, sim, name: str) -> dict[str, str]:

@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from discordsim import sample
 from guildbot.models import GuildConfig
-from tests.e2e.conftest import bot_servers, present, wait_for
-
-DESKTOP = {"width": 1280, "height": 860}
-PHONE = {"width": 360, "height": 780}
+from tests.e2e.conftest import DESKTOP, PHONE, bot_servers, present, wait_for
 
 
 def first_channel_id(sim, guild_id: str) -> str:
@@ -45,14 +41,6 @@ def server(page, name):
     return page.locator(
         "li.server", has=page.locator(".server-name", has_text=re.compile(f"^{re.escape(name)}$"))
     )
-
-
-@pytest.fixture
-def page(chromium):
-    context = chromium.new_context(viewport=DESKTOP)
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 def test_the_whole_journey(page, sim, site, start_bot, screenshot, axe):
