@@ -8,6 +8,7 @@ Discord again for this session until the pause is over.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import time
@@ -56,16 +57,22 @@ class ServerList:
         return timezone.now() - self.fetched_at if self.fetched_at else None
 
 
+def cache_id(session_key: str) -> str:
+    """Names a session in cache keys: anyone who can list the keys (Redis KEYS) must not
+    read live session keys there, so never the key itself."""
+    return hashlib.sha256(session_key.encode()).hexdigest()
+
+
 def _backoff_key(session_key: str) -> str:
-    return f"guilds:backoff:{session_key}"
+    return f"guilds:backoff:{cache_id(session_key)}"
 
 
 def _lock_key(session_key: str) -> str:
-    return f"guilds:refreshing:{session_key}"
+    return f"guilds:refreshing:{cache_id(session_key)}"
 
 
 def _outcome_key(session_key: str) -> str:
-    return f"guilds:outcome:{session_key}"
+    return f"guilds:outcome:{cache_id(session_key)}"
 
 
 DONE = "done"  # the outcome of a refresh that stored a new list

@@ -37,7 +37,8 @@ def index(request: HttpRequest) -> HttpResponse:
     stored = server_list.current(request)
     rows = servers.ServerRows.load(stored.guilds)
     # The rows are cached per list and presence: rendering 200 of them is most of the page.
-    fragment = [request.session.session_key, stored.version, rows.presence_version]
+    session = server_list.cache_id(request.session.session_key)
+    fragment = [session, stored.version, rows.presence_version]
     context = {
         "servers": rows,
         "fragment": ":".join(fragment),

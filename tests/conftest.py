@@ -70,6 +70,14 @@ def run_python():
     return run
 
 
+def cache_keys() -> list[str]:
+    """Every key in the cache as the backend stores it (local memory or Redis)."""
+    backend = cache._cache
+    if hasattr(backend, "get_client"):  # Django's Redis backend
+        return [key.decode() for key in backend.get_client().keys("*")]
+    return list(backend)
+
+
 def run_together(count: int, target) -> list:
     """Run `target()` in `count` threads released at the same instant; return their results.
 

@@ -477,3 +477,25 @@ def test_any_other_discord_answer_on_refresh_is_explained_not_a_500(
         fake_discord.guilds(status=status, json=body)
     assert client.post("/dashboard/refresh/")["Location"] == "/dashboard/"
     assert "did not give us your server list" in page(client)
+
+
+def test_no_cache_key_holds_the_session_key(client, sign_in, fake_discord):
+    """Whoever can list the cache's keys (Redis KEYS) must not find live session keys."""
+    from tests.conftest import cache_keys
+
+    key = sign_in(client)
+    Session.objects.for_key(key).update(guilds_fetched_at=timezone.now() - timedelta(hours=1))
+    seen_during_the_call: list[str] = []
+
+    def guilds_answer(request):
+        seen_during_the_call.extend(cache_keys())  # the refresh lock is held now
+        return json_answer(429, {"message": "slow", "retry_after": 30.0, "global": False})
+
+    fake_discord.mock.add_callback("GET", p.GUILDS_URL, callback=guilds_answer)
+    client.post("/dashboard/refresh/")
+    page(client)  # the cached server rows
+    keys = seen_during_the_call + cache_keys()
+    assert [name for name in keys if "guilds:refreshing:" in name]
+    assert [name for name in keys if "guilds:backoff:" in name]
+    assert [name for name in keys if "template.cache.dashboard_servers" in name]
+    assert not [name for name in keys if key in name]
