@@ -26,7 +26,7 @@ from django.utils import timezone
 from accounts import grants
 from accounts.grants import GrantRevoked
 from accounts.models import Session
-from fightrise import discord_api
+from fightrise import discord_api, ratelimit
 from fightrise.permissions import may_manage
 from fightrise.snowflake import parse_discord_id
 
@@ -36,6 +36,13 @@ logger = logging.getLogger(__name__)
 OUTAGE_BACKOFF = 30
 # How long a request waits for another request's refresh of the same list (a double click).
 OTHER_REFRESH_WAIT = 10.0
+# The Refresh button asks Discord only for a list at least this many seconds old, and at
+# most REFRESHES_PER_PERSON times in REFRESH_WINDOW seconds for one person, whatever their
+# sessions: Discord bans an address (ours, for everyone) after 10,000 invalid requests in
+# 10 minutes (docs: topics/rate-limits, "Invalid Request Limit").
+REFRESH_COOLDOWN = 30
+REFRESHES_PER_PERSON = 10
+REFRESH_WINDOW = 600
 _background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="guild-refresh")
 _pending: set[Future] = set()
 
@@ -77,6 +84,8 @@ def _outcome_key(session_key: str) -> str:
 
 DONE = "done"  # the outcome of a refresh that stored a new list
 REVOKED = "revoked"  # the outcome of a refresh that found the grant gone
+RECENT = "recent"  # no refresh: the list is new enough
+TOO_MANY = "too_many_refreshes"  # no refresh: the person's refresh budget is spent
 
 
 def _lock_seconds() -> int:
@@ -86,11 +95,13 @@ def _lock_seconds() -> int:
     return math.ceil(token + discord_api.call_budget() + 10)
 
 
-def refresh(session_key: str, *, wait: float | None = None) -> str | None:
+def refresh(session_key: str, *, wait: float | None = None, min_age: float = 0) -> str | None:
     """Fetch the server list from Discord now and keep it; returns the problem, if any.
 
     When another request is refreshing the same list, wait for it (up to `wait` seconds,
-    OTHER_REFRESH_WAIT by default) and share its outcome.
+    OTHER_REFRESH_WAIT by default) and share its outcome. With `min_age`, a list younger
+    than that (as stored once the lock is held, so that of requests racing in, only the
+    first asks Discord) is kept, and RECENT returned.
     Raises GrantRevoked when Discord no longer honours the session's tokens.
     """
     if paused := cache.get(_backoff_key(session_key)):
@@ -100,6 +111,10 @@ def refresh(session_key: str, *, wait: float | None = None) -> str | None:
         return _outcome_of_other_refresh(session_key, OTHER_REFRESH_WAIT if wait is None else wait)
     outcome = "refresh_failed"
     try:
+        stored = Session.objects.for_key(session_key).only("guilds_fetched_at", "guilds_stale")
+        if min_age and _fresh(stored.first(), min_age):
+            outcome = DONE
+            return RECENT
         token = grants.fresh_access_token(session_key)
         guilds = discord_api.get_current_user_guilds(token)
         Session.objects.store_server_list(session_key, guilds)
@@ -175,12 +190,33 @@ def wait_for_background(timeout: float = 10) -> None:
         future.result(timeout=timeout)
 
 
+def refresh_now(request) -> str | None:
+    """The Refresh button: fetch the list now unless it is under REFRESH_COOLDOWN seconds
+    old (RECENT) or the person has spent their refreshes (TOO_MANY); returns the problem."""
+    if _fresh(request.session.row, REFRESH_COOLDOWN):
+        return RECENT
+    person = request.session.row.user_id
+    if not ratelimit.allow(
+        f"guilds-refresh:{person}", limit=REFRESHES_PER_PERSON, window=REFRESH_WINDOW
+    ):
+        logger.warning("User %s refreshed their server list too often", person)
+        return TOO_MANY
+    return refresh(request.session.session_key, min_age=REFRESH_COOLDOWN)
+
+
 def _refresh_row(request) -> str | None:
     """Refresh the list now and reload it into the request's session row; the problem, if any."""
     problem = refresh(request.session.session_key)
     if problem is None:
         request.session.row.refresh_from_db(fields=["guilds", "guilds_fetched_at", "guilds_stale"])
     return problem
+
+
+def _fresh(row: Session | None, max_age: float) -> bool:
+    """Whether the row's list came from Discord at most `max_age` seconds ago, unmarked."""
+    if row is None or row.guilds_stale or row.guilds_fetched_at is None:
+        return False
+    return timezone.now() - row.guilds_fetched_at <= timedelta(seconds=max_age)
 
 
 def _is_old(row) -> bool:

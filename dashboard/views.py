@@ -23,7 +23,13 @@ PROBLEMS = {
     "discord_unavailable": "Discord is not answering, so your server list may be out of date.",
     "refresh_in_progress": "Your server list is still being fetched from Discord. "
     "Reload the page in a moment to see it.",
+    server_list.TOO_MANY: "You have refreshed your server list many times in a row. "
+    "Please wait a few minutes before refreshing it again.",
 }
+RECENT = (
+    f"Your server list came from Discord less than {server_list.REFRESH_COOLDOWN} seconds "
+    "ago, so we did not ask again."
+)
 OTHER_PROBLEM = "Discord did not give us your server list, so it may be out of date."
 UNCONFIRMED = (
     "We could not confirm with Discord that you still manage that server. "
@@ -51,8 +57,10 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_POST
 @discord_login_required
 def refresh(request: HttpRequest) -> HttpResponse:
-    problem = server_list.refresh(request.session.session_key)
-    if problem:
+    problem = server_list.refresh_now(request)
+    if problem == server_list.RECENT:
+        messages.info(request, RECENT)
+    elif problem:
         messages.warning(request, PROBLEMS.get(problem, OTHER_PROBLEM))
     else:
         messages.success(request, "Your server list is up to date.")

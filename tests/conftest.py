@@ -179,7 +179,9 @@ def sign_in(make_user, settings):
         access_token: str = ACCESS_TOKEN,
         refresh_token: str = REFRESH_TOKEN,
         expires_in: int = 604800,
+        list_age: float = 0,
     ):
+        """`list_age`: seconds since the server list came from Discord."""
         raw = GUILDS if guilds is None else guilds
         key = signed_in_session(
             user or make_user(),
@@ -187,6 +189,7 @@ def sign_in(make_user, settings):
             access_token=access_token,
             refresh_token=refresh_token,
             expires_in=expires_in,
+            list_age=list_age,
         )
         client.cookies[settings.SESSION_COOKIE_NAME] = key
         return key

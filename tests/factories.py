@@ -21,8 +21,10 @@ def signed_in_session(
     access_token: str = "access",
     refresh_token: str = "refresh",
     expires_in: int = 604800,
+    list_age: float = 0,
 ) -> str:
-    """A session as a login leaves it (user, grant, server list); returns its key."""
+    """A session as a login leaves it (user, grant, server list fetched `list_age` seconds
+    ago); returns its key."""
     store = SessionStore()
     store[SESSION_KEY] = str(user.pk)
     store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
@@ -35,6 +37,10 @@ def signed_in_session(
     )
     store.set_discord_grant(grant, list(guilds))
     store.create()
+    if list_age:
+        Session.objects.for_key(store.session_key).update(
+            guilds_fetched_at=timezone.now() - timedelta(seconds=list_age)
+        )
     return store.session_key
 
 

@@ -28,7 +28,7 @@ def refresh_servers(client: Client):
 
 @pytest.mark.django_db
 def test_a_fresh_token_is_used_as_it_is(client, sign_in, fake_discord):
-    sign_in(client)
+    sign_in(client, list_age=60)
     fake_discord.guilds()
     assert refresh_servers(client)["Location"] == "/dashboard/"
     assert len(fake_discord.calls) == 1
@@ -36,7 +36,7 @@ def test_a_fresh_token_is_used_as_it_is(client, sign_in, fake_discord):
 
 @pytest.mark.django_db
 def test_a_near_expiry_token_is_refreshed_before_the_call(client, sign_in, fake_discord):
-    key = sign_in(client, expires_in=60)
+    key = sign_in(client, expires_in=60, list_age=60)
     fake_discord.refresh()
     fake_discord.guilds(token=p.NEW_ACCESS_TOKEN)
     assert refresh_servers(client)["Location"] == "/dashboard/"
@@ -49,7 +49,7 @@ def test_a_near_expiry_token_is_refreshed_before_the_call(client, sign_in, fake_
 
 @pytest.mark.django_db(transaction=True)
 def test_two_requests_needing_a_refresh_together_refresh_once(client, sign_in, fake_discord):
-    key = sign_in(client, expires_in=60)
+    key = sign_in(client, expires_in=60, list_age=60)
     in_refresh = threading.Event()
 
     def slow_refresh(request):
@@ -163,7 +163,7 @@ def test_a_session_ended_while_discord_refreshes_its_token_is_not_revived(
     client, sign_in, fake_discord
 ):
     """Logging out in another tab while this request refreshes: no 500, no row written."""
-    key = sign_in(client, expires_in=60)
+    key = sign_in(client, expires_in=60, list_age=60)
 
     def refresh_while_logging_out(request):
         Session.objects.for_key(key).delete()
@@ -179,7 +179,7 @@ def test_a_session_ended_while_discord_refreshes_its_token_is_not_revived(
 
 @pytest.mark.django_db
 def test_invalid_grant_ends_the_session_and_asks_to_log_in_again(client, sign_in, fake_discord):
-    key = sign_in(client, expires_in=60)
+    key = sign_in(client, expires_in=60, list_age=60)
     fake_discord.refresh(
         status=400, json={"error": "invalid_grant", "error_description": "Invalid refresh token"}
     )
@@ -193,7 +193,7 @@ def test_invalid_grant_ends_the_session_and_asks_to_log_in_again(client, sign_in
 
 @pytest.mark.django_db
 def test_a_token_refused_by_discord_ends_the_session(client, sign_in, fake_discord):
-    key = sign_in(client)
+    key = sign_in(client, list_age=60)
     fake_discord.guilds(status=401, json={"message": "401: Unauthorized", "code": 0})
     assert refresh_servers(client)["Location"] == "/"
     assert not Session.objects.for_key(key).exists()
@@ -201,7 +201,7 @@ def test_a_token_refused_by_discord_ends_the_session(client, sign_in, fake_disco
 
 @pytest.mark.django_db
 def test_a_refresh_that_discord_cannot_serve_keeps_the_session(client, sign_in, fake_discord):
-    key = sign_in(client, expires_in=60)
+    key = sign_in(client, expires_in=60, list_age=60)
     fake_discord.refresh(status=503, json={})
     response = refresh_servers(client)
     assert response["Location"] == "/dashboard/"
@@ -257,7 +257,7 @@ def test_keys_can_be_rotated(client, sign_in, settings):
 
 @pytest.mark.django_db
 def test_a_token_no_key_opens_ends_the_session_politely(client, sign_in, settings):
-    key = sign_in(client, expires_in=60)
+    key = sign_in(client, expires_in=60, list_age=60)
     settings.TOKEN_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
     assert refresh_servers(client)["Location"] == "/"
     assert not Session.objects.for_key(key).exists()

@@ -253,7 +253,7 @@ def test_when_discord_fails_the_last_list_is_shown_with_its_age(
 
 
 def test_the_refresh_button_fetches_now(client, sign_in, fake_discord):
-    key = sign_in(client, guilds=[])
+    key = sign_in(client, guilds=[], list_age=60)
     fake_discord.guilds()
     response = client.post("/dashboard/refresh/")
     assert response["Location"] == "/dashboard/"
@@ -262,7 +262,7 @@ def test_the_refresh_button_fetches_now(client, sign_in, fake_discord):
 
 
 def test_the_refresh_button_honours_a_429(client, sign_in, fake_discord, monkeypatch):
-    sign_in(client)
+    sign_in(client, list_age=60)
     fake_discord.guilds(status=429, json={"message": "slow", "retry_after": 12.5, "global": False})
     client.post("/dashboard/refresh/")
     client.post("/dashboard/refresh/")
@@ -277,7 +277,7 @@ def test_a_refresh_already_running_is_waited_for_not_reported_as_done(
     """A double click: the second request waits for the first one's list, then shows it."""
     from django.db import connection
 
-    key = sign_in(Client(), guilds=[])
+    key = sign_in(Client(), guilds=[], list_age=60)
     first, second = Client(), Client()
     for browser in (first, second):
         browser.cookies[django_settings.SESSION_COOKIE_NAME] = key
@@ -339,7 +339,7 @@ def other_refresh(key: str, holder: str, outcome: str | None, *, after: float = 
 def test_a_waiter_is_told_the_outcome_of_the_refresh_it_waited_for(
     client, sign_in, fake_discord, outcome, shown
 ):
-    key = sign_in(client)
+    key = sign_in(client, list_age=60)
     cache.set(server_list._outcome_key(key), ("an-earlier-refresh", server_list.DONE), 60)
     timer = other_refresh(key, "the-refresh-waited-for", outcome)
     client.post("/dashboard/refresh/")
@@ -352,7 +352,7 @@ def test_a_waiter_is_told_the_outcome_of_the_refresh_it_waited_for(
 def test_a_waiter_whose_refresh_found_the_grant_gone_is_asked_to_log_in(
     client, sign_in, fake_discord
 ):
-    key = sign_in(client)
+    key = sign_in(client, list_age=60)
     timer = other_refresh(key, "the-refresh-waited-for", server_list.REVOKED)
     assert client.post("/dashboard/refresh/")["Location"] == "/"
     timer.join()
@@ -362,7 +362,7 @@ def test_a_waiter_whose_refresh_found_the_grant_gone_is_asked_to_log_in(
 
 def test_a_refresh_never_releases_a_lock_that_is_no_longer_its_own(client, sign_in, fake_discord):
     """Its lock lapsed and another refresh took it: that one's lock stays."""
-    key = sign_in(client)
+    key = sign_in(client, list_age=60)
 
     def guilds_while_the_lock_changes_hands(request):
         cache.set(server_list._lock_key(key), "a-later-refresh", 60)
@@ -388,7 +388,7 @@ def test_a_background_refresh_never_waits_for_another(sign_in, fake_discord):
 
 
 def test_a_refresh_still_running_elsewhere_says_so(client, sign_in, fake_discord, monkeypatch):
-    key = sign_in(client)
+    key = sign_in(client, list_age=60)
     monkeypatch.setattr(server_list, "OTHER_REFRESH_WAIT", 0.2)
     cache.set(server_list._lock_key(key), True, 60)
     client.post("/dashboard/refresh/")
@@ -436,7 +436,7 @@ def test_the_cached_rows_follow_the_bot_joining_and_leaving(client, sign_in):
 
 
 def test_the_cached_rows_follow_a_new_snapshot(client, sign_in, fake_discord):
-    key = sign_in(client)
+    key = sign_in(client, list_age=60)
     assert "Tekken Tuesdays" in page(client)
     renamed = p.payload(p.GUILDS)
     renamed[2]["name"] = "Tekken Thursdays"
@@ -470,7 +470,7 @@ def test_two_people_never_see_each_others_rows(sign_in, make_user):
 def test_any_other_discord_answer_on_refresh_is_explained_not_a_500(
     client, sign_in, fake_discord, status, body
 ):
-    sign_in(client)
+    sign_in(client, list_age=60)
     if isinstance(body, str):
         fake_discord.guilds(status=status, body=body)
     else:
@@ -499,3 +499,63 @@ def test_no_cache_key_holds_the_session_key(client, sign_in, fake_discord):
     assert [name for name in keys if "guilds:backoff:" in name]
     assert [name for name in keys if "template.cache.dashboard_servers" in name]
     assert not [name for name in keys if key in name]
+
+
+def age_list(key: str, seconds: float) -> None:
+    Session.objects.for_key(key).update(
+        guilds_fetched_at=timezone.now() - timedelta(seconds=seconds)
+    )
+
+
+def test_a_refresh_of_a_list_under_30_seconds_old_skips_discord_and_says_so(
+    client, sign_in, fake_discord
+):
+    key = sign_in(client)
+    age_list(key, 20)
+    assert client.post("/dashboard/refresh/")["Location"] == "/dashboard/"
+    assert "less than 30 seconds ago" in page(client)
+    assert len(fake_discord.calls) == 0
+
+
+def test_a_stale_list_is_refreshed_however_young(client, sign_in, fake_discord):
+    """Marked stale (the bot was just added): the cooldown does not apply."""
+    key = sign_in(client)
+    Session.objects.for_key(key).update(guilds_stale=True)
+    fake_discord.guilds()
+    client.post("/dashboard/refresh/")
+    assert len(fake_discord.calls) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_fast_refreshes_make_at_most_one_discord_call(sign_in, fake_discord):
+    from django.db import connection
+
+    from tests.conftest import run_together
+
+    key = sign_in(Client())
+    age_list(key, 3600)
+    fake_discord.guilds()
+
+    def click() -> str:
+        browser = Client()
+        browser.cookies[django_settings.SESSION_COOKIE_NAME] = key
+        try:
+            return browser.post("/dashboard/refresh/")["Location"]
+        finally:
+            connection.close()
+
+    locations = run_together(10, click) + [click() for _ in range(10)]
+    assert locations == ["/dashboard/"] * 20
+    assert len(fake_discord.calls) == 1
+
+
+def test_refreshes_are_limited_per_person_across_their_sessions(sign_in, make_user, fake_discord):
+    person = make_user()
+    browsers = [Client() for _ in range(server_list.REFRESHES_PER_PERSON + 2)]
+    for browser in browsers:
+        age_list(sign_in(browser, user=person), 3600)
+    fake_discord.guilds()
+    for browser in browsers:
+        browser.post("/dashboard/refresh/")
+    assert len(fake_discord.calls) == server_list.REFRESHES_PER_PERSON
+    assert "refreshed your server list many times" in page(browsers[-1])
