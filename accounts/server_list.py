@@ -41,6 +41,8 @@ OTHER_REFRESH_WAIT = 10.0
 # sessions: Discord bans an address (ours, for everyone) after 10,000 invalid requests in
 # 10 minutes (docs: topics/rate-limits, "Invalid Request Limit").
 REFRESH_COOLDOWN = 30
+# What a person may do in a server is decided on a list at most this many seconds old.
+CONFIRM_MAX_AGE = 60
 REFRESHES_PER_PERSON = 10
 REFRESH_WINDOW = 600
 _background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="guild-refresh")
@@ -238,17 +240,22 @@ def current(request) -> ServerList:
     return ServerList(row.guilds, row.guilds_fetched_at)
 
 
-def confirmed_guilds(request) -> list[dict[str, Any]] | None:
-    """The server list no older than GUILDS_MAX_AGE, refreshed now if it is older; None when
-    Discord could not confirm it. For decisions, such as who may change a server's settings,
-    that a two-week-old list must not make."""
+def confirmed_guilds(request, *, max_age: float = CONFIRM_MAX_AGE) -> list[dict[str, Any]] | None:
+    """The server list no older than `max_age` seconds (a minute by default), fetched now if
+    it is older; None when Discord could not confirm it.
+
+    For what a person may do in a server: a change (a server's settings, a tournament's
+    organiser pages) is authorized on a list at most a minute old, so that who lost Manage
+    Server, or left, is refused within a minute; only showing a page may take
+    `max_age=settings.GUILDS_MAX_AGE`.
+    """
     row = request.session.row
-
-    def recent() -> bool:
-        return not row.guilds_stale and row.guilds_fetched_at is not None and not _is_old(row)
-
-    if recent() or (_refresh_row(request) is None and recent()):
+    if _fresh(row, max_age):
         return row.guilds
+    if refresh(request.session.session_key, min_age=max_age) in (None, RECENT):
+        row.refresh_from_db(fields=["guilds", "guilds_fetched_at", "guilds_stale"])
+        if _fresh(row, max_age):
+            return row.guilds
     return None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -74,7 +75,9 @@ def guild_settings(request: HttpRequest, guild_id: str) -> HttpResponse:
     snowflake = parse_discord_id(guild_id)
     if snowflake is None:
         raise Http404("No such server")
-    guilds = server_list.confirmed_guilds(request)
+    # A change needs a list at most a minute old; showing the form, one of GUILDS_MAX_AGE.
+    max_age = server_list.CONFIRM_MAX_AGE if request.method == "POST" else settings.GUILDS_MAX_AGE
+    guilds = server_list.confirmed_guilds(request, max_age=max_age)
     if guilds is None:
         messages.warning(request, UNCONFIRMED)
         return redirect("dashboard:index")

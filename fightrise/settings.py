@@ -277,8 +277,10 @@ DISCORD_MAX_WAITING = env_int(
     minimum=1,
 )
 
-# Seconds before a person's server list is refreshed from Discord (in the background).
-GUILDS_MAX_AGE = env_int("GUILDS_MAX_AGE", default=300, minimum=10)
+# Seconds before a person's server list is refreshed from Discord (in the background), and
+# the oldest list a settings page is shown on; at most an hour. A change always needs a list
+# at most a minute old (dashboard.server_list.CONFIRM_MAX_AGE).
+GUILDS_MAX_AGE = env_int("GUILDS_MAX_AGE", default=300, minimum=10, maximum=3600)
 
 # Tokens at rest: the first key encrypts, every key decrypts (rotation). By default one key
 # derived from SECRET_KEY, so that rotating SECRET_KEY also needs TOKEN_ENCRYPTION_KEYS set.

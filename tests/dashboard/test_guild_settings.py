@@ -199,3 +199,27 @@ def test_when_discord_cannot_confirm_nothing_changes(
     assert response["Location"] == "/dashboard/"
     assert not GuildConfig.objects.exists()
     assert "could not confirm with Discord" in client.get("/dashboard/").content.decode()
+
+
+def test_a_change_is_authorized_on_a_list_at_most_a_minute_old(
+    client, sign_in, bot_everywhere, fake_discord
+):
+    """Two minutes after the list came, the person lost Manage Server: the change must
+    see that, though the list is well within GUILDS_MAX_AGE for showing the page."""
+    sign_in(client, list_age=120)
+    assert client.get(url(MANAGER)).status_code == 200  # showing: no call to Discord
+    demoted = p.payload(p.GUILDS)
+    demoted[2]["permissions"] = "1024"
+    fake_discord.guilds(json=demoted)
+    assert client.post(url(MANAGER), valid()).status_code == 404
+    config = GuildConfig.objects.get(guild_id=int(MANAGER))  # made by the page view
+    assert (config.prefix, config.locale) == ("!", "en")
+    assert len(fake_discord.calls) == 1
+
+
+def test_a_change_on_a_list_under_a_minute_old_costs_no_discord_call(
+    client, sign_in, bot_everywhere, fake_discord
+):
+    sign_in(client, list_age=50)
+    assert client.post(url(MANAGER), valid()).status_code == 302
+    assert len(fake_discord.calls) == 0

@@ -172,6 +172,7 @@ def test_it_reads_comma_separated_hosts(load_settings):
         ("DISCORD_CDN_URL", "ftp://cdn.example"),
         ("DISCORD_BOT_PERMISSIONS", str(2**64)),
         ("DISCORD_TIMEOUT", "0"),
+        ("GUILDS_MAX_AGE", "3601"),
     ],
 )
 def test_it_names_the_variable_of_a_bad_value(load_settings, name, value):
