@@ -8,37 +8,38 @@ from fightrise.snowflake import parse_discord_id
 from guildbot.models import Guild, GuildConfig, timezone_names
 
 NO_CHANNEL = ("", "Not set")
+NONE_SEEN = (
+    "FightRise has not seen this server's channels yet: they are listed here once the bot "
+    "has connected to it. In Discord, /fightrise setup sets them too."
+)
 
 
 class ChannelField(forms.Field):
-    """A channel of the server: picked from the bot's list of its text channels, or, when the
-    bot has not reported any, pasted as an id (Discord's "Copy Channel ID")."""
+    """A text channel of the server, picked from those the bot has seen there
+    (Guild.channels, from the gateway). Nothing else is accepted, not even a pasted id: it
+    could be another server's channel. The channel already chosen stays choosable."""
 
     def __init__(self, *, channels: list[dict[str, str]], current: int | None, **kwargs):
         super().__init__(required=False, **kwargs)
         self.known = {int(channel["id"]): channel["name"] for channel in channels}
-        if self.known:
-            choices = [(str(channel_id), f"#{name}") for channel_id, name in self.known.items()]
-            if current and current not in self.known:
-                choices.append((str(current), f"A channel FightRise cannot see ({current})"))
-                self.known[current] = ""
-            self.widget = forms.Select(choices=[NO_CHANNEL, *choices])
-        else:
-            self.widget = forms.TextInput(
-                attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": "20"}
-            )
+        self.none_seen = not self.known
+        choices = [(str(channel_id), f"#{name}") for channel_id, name in self.known.items()]
+        if current and current not in self.known:
+            choices.append((str(current), f"A channel FightRise cannot see ({current})"))
+            self.known[current] = ""
+        self.widget = forms.Select(choices=[NO_CHANNEL, *choices])
+        if self.none_seen:
+            self.help_text = f"{self.help_text} {NONE_SEEN}".strip()
 
     def to_python(self, value):
         value = str(value or "").strip()
         if not value:
             return None
         channel_id = parse_discord_id(value)
-        if channel_id is None:
+        if channel_id is None or channel_id not in self.known:
             raise forms.ValidationError(
-                "Paste a channel id: 17 to 20 digits, from Copy Channel ID."
+                NONE_SEEN if self.none_seen else "Pick one of this server's text channels."
             )
-        if self.known and channel_id not in self.known:
-            raise forms.ValidationError("Pick one of this server's text channels.")
         return channel_id
 
 

@@ -14,10 +14,18 @@ OWNER, ADMIN, MANAGER, MEMBER = (g["id"] for g in p.GUILDS)
 STRANGER = "1100000000000000099"
 
 
+CHANNELS = [
+    {"id": "1100000000000000001", "name": "announcements"},
+    {"id": "1100000000000000002", "name": "matches"},
+]
+
+
 @pytest.fixture
 def bot_everywhere():
     for guild in p.GUILDS:
-        Guild.objects.create(guild_id=int(guild["id"]), name=guild["name"], member_count=12)
+        Guild.objects.create(
+            guild_id=int(guild["id"]), name=guild["name"], member_count=12, channels=CHANNELS
+        )
     Guild.objects.create(guild_id=int(STRANGER), name="Someone else's")
 
 
@@ -82,8 +90,8 @@ def test_a_manager_saves_the_settings_and_sees_a_confirmation(client, sign_in, b
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"announcement_channel_id": "12345"}, "announcement_channel_id", "17 to 20 digits"),
-        ({"match_channel_id": "general"}, "match_channel_id", "17 to 20 digits"),
+        ({"announcement_channel_id": "12345"}, "announcement_channel_id", "Pick one of"),
+        ({"match_channel_id": "general"}, "match_channel_id", "Pick one of"),
         ({"timezone": "Mars/Olympus"}, "timezone", "Select a valid choice"),
         ({"timezone": "../../etc/passwd"}, "timezone", "Select a valid choice"),
         ({"prefix": "a b"}, "prefix", "without spaces"),
@@ -121,15 +129,8 @@ def test_non_ascii_and_huge_input_is_handled(client, sign_in, bot_everywhere):
     assert set(response.context["form"].errors) == {"prefix", "announcement_channel_id"}
 
 
-CHANNELS = [
-    {"id": "1100000000000000001", "name": "announcements"},
-    {"id": "1100000000000000002", "name": "matches"},
-]
-
-
 def test_with_known_channels_the_form_offers_them_by_name(client, sign_in, bot_everywhere):
     sign_in(client)
-    Guild.objects.filter(guild_id=int(OWNER)).update(channels=CHANNELS)
     body = client.get(url(OWNER)).content.decode()
     assert '<option value="1100000000000000001">#announcements</option>' in body
     assert '<option value="" selected>Not set</option>' in body
@@ -142,7 +143,6 @@ def test_with_known_channels_the_form_offers_them_by_name(client, sign_in, bot_e
 
 def test_a_channel_of_another_server_is_refused(client, sign_in, bot_everywhere):
     sign_in(client)
-    Guild.objects.filter(guild_id=int(OWNER)).update(channels=CHANNELS)
     response = client.post(url(OWNER), valid(announcement_channel_id="1100000000000000099"))
     assert "Pick one of this server" in str(
         response.context["form"].errors["announcement_channel_id"]
@@ -151,7 +151,6 @@ def test_a_channel_of_another_server_is_refused(client, sign_in, bot_everywhere)
 
 def test_a_chosen_channel_the_bot_no_longer_sees_is_kept_and_named(client, sign_in, bot_everywhere):
     sign_in(client)
-    Guild.objects.filter(guild_id=int(OWNER)).update(channels=CHANNELS)
     GuildConfig.objects.create(guild_id=int(OWNER), match_channel_id=1100000000000000077)
     body = client.get(url(OWNER)).content.decode()
     assert "A channel FightRise cannot see (1100000000000000077)" in body
@@ -223,3 +222,20 @@ def test_a_change_on_a_list_under_a_minute_old_costs_no_discord_call(
     sign_in(client, list_age=50)
     assert client.post(url(MANAGER), valid()).status_code == 302
     assert len(fake_discord.calls) == 0
+
+
+def test_when_the_bot_knows_no_channel_of_the_server_none_is_accepted_and_it_says_so(
+    client, sign_in, bot_everywhere
+):
+    """A pasted id could be any server's channel: only those the bot saw in this one go."""
+    sign_in(client)
+    Guild.objects.filter(guild_id=int(OWNER)).update(channels=[])
+    body = client.get(url(OWNER)).content.decode()
+    assert "FightRise has not seen this server&#x27;s channels yet" in body
+    another_servers = "1100000000000000099"
+    response = client.post(url(OWNER), valid(announcement_channel_id=another_servers))
+    assert response.status_code == 200
+    errors = str(response.context["form"].errors["announcement_channel_id"])
+    assert "has not seen this server" in errors
+    assert GuildConfig.objects.get(guild_id=int(OWNER)).announcement_channel_id is None
+    assert client.post(url(OWNER), valid(announcement_channel_id="")).status_code == 302
