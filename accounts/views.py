@@ -72,11 +72,26 @@ def callback(request: HttpRequest) -> HttpResponse:
     if not user.is_active:
         logger.warning("Login refused for deactivated user %s", user.pk)
         raise AuthorizationFailed("login_failed")
+    _leave_previous_session(request, user)
     auth.login(request, user)  # rotates the session key
     request.session.set_expiry(None)
     request.session.set_discord_grant(grant, guilds)
     logger.info("User %s logged in with %d servers", user.discord_id, len(guilds))
     return redirect(state.next_path or settings.LOGIN_REDIRECT_URL)
+
+
+def _leave_previous_session(request: HttpRequest, user: User) -> None:
+    """Before signing `user` in over this browser's session: someone else's ends as logout
+    ends it (the row goes, and their grant is revoked unless another session of theirs
+    uses it); the same person's keeps its row under a new key, and its grant, which is the
+    one just received (Discord keeps one authorization per person and application)."""
+    previous = request.session.get(auth.SESSION_KEY)
+    if previous is None:
+        return
+    if previous == str(user.pk):
+        request.session.cycle_key()  # auth.login does not, for the person already signed in
+    else:
+        grants.end_sessions(Session.objects.for_key(request.session.session_key))
 
 
 @require_POST

@@ -353,3 +353,44 @@ def test_fuzzed_callback_parameters_never_cause_a_500(client, state, code, error
     response = client.get("/auth/callback/", params)
     assert response.status_code == 302
     assert response["Location"].startswith("/auth/error/?error=")
+
+
+def test_signing_in_as_someone_else_ends_the_first_session_as_logout_does(
+    client, sign_in, make_user, log_in, fake_discord
+):
+    """The first person's session goes, and with it their grant at Discord: once the row
+    is gone nothing could revoke it any more."""
+    first = make_user(discord_id=90000000000000001)
+    first_key = sign_in(client, user=first, refresh_token="first-persons-refresh-token")
+    fake_discord.revoke(token="first-persons-refresh-token")
+    assert log_in()["Location"] == "/dashboard/"
+    assert not Session.objects.for_key(first_key).exists()
+    assert not Session.objects.filter(user=first).exists()
+    assert client.session["_auth_user_id"] == str(User.objects.get(discord_id=p.USER_ID).pk)
+    revoked = [call for call in fake_discord.calls if call.request.url == p.REVOKE_URL]
+    assert len(revoked) == 1
+
+
+def test_signing_in_as_someone_else_keeps_the_grant_the_first_person_uses_elsewhere(
+    client, sign_in, make_user, log_in, fake_discord
+):
+    first = make_user(discord_id=90000000000000001)
+    sign_in(client, user=first)
+    phone = sign_in(Client(), user=first)
+    assert log_in()["Location"] == "/dashboard/"
+    assert [call.request.url for call in fake_discord.calls if "revoke" in call.request.url] == []
+    assert Session.objects.for_key(phone).exists()
+
+
+def test_signing_in_again_as_the_same_person_keeps_the_grant(
+    client, sign_in, make_user, log_in, fake_discord
+):
+    """Discord keeps one authorization per person and application: revoking the old
+    session's tokens would revoke the ones the login just received."""
+    person = make_user()
+    old_key = sign_in(client, user=person, refresh_token="the-same-grants-old-token")
+    assert log_in()["Location"] == "/dashboard/"
+    assert [call.request.url for call in fake_discord.calls if "revoke" in call.request.url] == []
+    assert not Session.objects.for_key(old_key).exists()
+    session = Session.objects.get(user=person)
+    assert session.refresh_token == p.REFRESH_TOKEN
