@@ -16,7 +16,9 @@ from typing import Any
 
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import get_random_string
 
+from accounts.crypto import TokenUnreadable
 from accounts.models import TOKEN_FIELDS, OAuthState, Session
 from fightrise import discord_api
 
@@ -47,7 +49,8 @@ def fresh_access_token(session_key: str) -> str:
     lock is never held while Discord thinks. Should a worker stall past its lease and
     another spend the same refresh token, Discord refuses one of the two: the loser takes
     the winner's tokens instead of ending the session.
-    Raises GrantRevoked when there is no grant or Discord refuses the refresh token.
+    Raises GrantRevoked when there is no grant or Discord refuses the refresh token, and
+    TokenUnreadable when no key here opens the tokens (the grant may be fine: keep it).
     """
     # Waiting for another worker's refresh: as long as that refresh may take.
     deadline = time.monotonic() + discord_api.call_budget()
@@ -119,11 +122,21 @@ def _newer_token(session_key: str, spent: str, wait: float) -> str | None:
 
 def _token_row(session_key: str) -> Session:
     try:
-        return Session.objects.only("user_id", "token_expires_at", *TOKEN_FIELDS).get(
+        session = Session.objects.only("user_id", "token_expires_at", *TOKEN_FIELDS).get(
             session_key=session_key
         )
     except Session.DoesNotExist:
         raise GrantRevoked("the session has ended") from None
+    if session.grant_unreadable:
+        logger.error(UNREADABLE, session.pk, "kept as it is")
+        raise TokenUnreadable(f"session {session.pk}")
+    return session
+
+
+UNREADABLE = (
+    "Session %s holds Discord tokens that no key in TOKEN_ENCRYPTION_KEYS opens (is a key "
+    "missing from this process's list?); %s"
+)
 
 
 def end_sessions(sessions: models.QuerySet[Session], *, retry_later: bool = False) -> int:
@@ -135,11 +148,24 @@ def end_sessions(sessions: models.QuerySet[Session], *, retry_later: bool = Fals
     purge of expired sessions) the order is the other way round: the first grant Discord
     cannot be asked about (down, slow or rate limited) stops the run, and that session and
     the rest stay for the next one.
+
+    A session whose tokens no key here opens cannot be revoked here, and its grant is not
+    known to be gone: it is ended for the person (no cookie names it, it has expired) but
+    kept with its tokens for a purge whose keys open them; the purge skips it meanwhile.
     """
     ended = 0
     # A plain query for what is needed: `sessions` may come deferred or annotated (admin).
     rows = Session.objects.filter(pk__in=sessions.values("pk")).only("pk", "user_id", *TOKEN_FIELDS)
+    unreadable = []
     for session in rows.order_by("pk"):
+        if session.grant_unreadable:
+            # Only a process whose keys open the tokens can revoke the grant: the row stays
+            # for the purge, ended for the person (no cookie names it any more).
+            unreadable.append(session.pk)
+            if not retry_later:
+                ended += _set_aside(session)
+                logger.error(UNREADABLE, session.pk, "ended, its grant left to purge_expired")
+            continue
         if retry_later:
             if not release(session):
                 break
@@ -147,7 +173,23 @@ def end_sessions(sessions: models.QuerySet[Session], *, retry_later: bool = Fals
         else:
             ended += Session.objects.filter(pk=session.pk).delete()[0]
             release(session)
+    if unreadable and retry_later:
+        logger.error(
+            "Kept %d expired session(s) whose Discord tokens no key in TOKEN_ENCRYPTION_KEYS "
+            "opens, to revoke them once a key does; if that key is lost for good, run "
+            "`manage.py rotate_token_keys --drop-unreadable`",
+            len(unreadable),
+        )
     return ended
+
+
+def _set_aside(session: Session) -> int:
+    """End a session for the person now and keep its tokens for the purge to revoke."""
+    return Session.objects.filter(pk=session.pk).update(
+        session_key=f"ended-{get_random_string(32)}",
+        session_data="",
+        expire_date=timezone.now(),
+    )
 
 
 def release(session: Session) -> bool:
@@ -160,8 +202,11 @@ def revoke(session: Session) -> bool:
     """Ask Discord to revoke this session's authorization; never raises.
 
     False when Discord could not be asked (down, timed out, rate limited): worth another try
-    later. A refusal (the grant is already gone) counts as done.
+    later. A refusal (the grant is already gone) counts as done. Tokens no key here opens
+    are not sent: that is False too.
     """
+    if session.grant_unreadable:
+        return False
     token, hint = session.refresh_token, "refresh_token"
     if not token:
         token, hint = session.access_token, "access_token"

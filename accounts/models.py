@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import re
 import secrets
 from datetime import datetime, timedelta
@@ -19,11 +20,13 @@ from django.core.cache import cache
 from django.db import models
 from django.utils import timezone
 
-from accounts.crypto import EncryptedTextField
+from accounts.crypto import EncryptedTextField, UnreadableToken
 from fightrise import discord_api
 
 if TYPE_CHECKING:
     from fightrise.discord_api import DiscordUser, PartialGuild, TokenGrant
+
+logger = logging.getLogger(__name__)
 
 
 class DiscordUserManager(UserManager):
@@ -183,11 +186,12 @@ class SessionManager(BaseSessionManager):
         self.for_key(session_key).update(guilds_stale=True)
 
     def grant_used_elsewhere(self, session: Session) -> bool:
-        """Whether another live session of the same person holds a usable Discord grant.
+        """Whether another live session of the same person holds a Discord grant.
 
         Discord keeps one authorization per person and application, and revoking any of its
         tokens revokes all of them: revoking now would sign the person out there too.
-        Tokens that no configured key opens any more do not count.
+        Tokens that no key here opens count: another worker may have the key (ours may be
+        missing one), and only `rotate_token_keys --drop-unreadable` declares them lost.
         """
         if session.user_id is None:
             return False
@@ -197,7 +201,15 @@ class SessionManager(BaseSessionManager):
             .exclude(access_token="", refresh_token="")
             .only(*TOKEN_FIELDS)
         )
-        return any(other.access_token or other.refresh_token for other in others)
+        for other in others:
+            if other.grant_unreadable:
+                logger.warning(
+                    "Session %s holds Discord tokens that no key in TOKEN_ENCRYPTION_KEYS "
+                    "opens; the grant it may use is not revoked",
+                    other.pk,
+                )
+            return True
+        return False
 
     def purge_expired_without_grant(self, now: datetime | None = None) -> int:
         """Delete expired sessions that hold no Discord grant (anonymous, or ended by
@@ -253,9 +265,15 @@ class Session(AbstractBaseSession):
     def is_active(self) -> bool:
         return self.expire_date > timezone.now()
 
+    @property
+    def grant_unreadable(self) -> bool:
+        """Whether a token is stored that no configured key opens (not the same as none)."""
+        return any(isinstance(getattr(self, name), UnreadableToken) for name in TOKEN_FIELDS)
+
     def has_fresh_token(self, margin: timedelta) -> bool:
         return bool(
-            self.access_token
+            not self.grant_unreadable
+            and self.access_token
             and self.token_expires_at
             and self.token_expires_at - margin > timezone.now()
         )

@@ -24,6 +24,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts import grants
+from accounts.crypto import TokenUnreadable
 from accounts.grants import GrantRevoked
 from accounts.models import Session
 from fightrise import discord_api, ratelimit
@@ -88,6 +89,7 @@ DONE = "done"  # the outcome of a refresh that stored a new list
 REVOKED = "revoked"  # the outcome of a refresh that found the grant gone
 RECENT = "recent"  # no refresh: the list is new enough
 TOO_MANY = "too_many_refreshes"  # no refresh: the person's refresh budget is spent
+UNREADABLE = "tokens_unreadable"  # no refresh: no key here opens the session's tokens
 
 
 def _lock_seconds() -> int:
@@ -125,6 +127,11 @@ def refresh(session_key: str, *, wait: float | None = None, min_age: float = 0) 
     except GrantRevoked:
         outcome = REVOKED
         raise
+    except TokenUnreadable:
+        # Logged by grants; the tokens may be fine for another worker: nothing ends.
+        outcome = UNREADABLE
+        cache.set(_backoff_key(session_key), outcome, OUTAGE_BACKOFF)
+        return outcome
     except discord_api.DiscordUnauthorized as exc:
         outcome = REVOKED
         raise GrantRevoked("Discord refused the access token") from exc

@@ -24,6 +24,8 @@ PROBLEMS = {
     "discord_unavailable": "Discord is not answering, so your server list may be out of date.",
     "refresh_in_progress": "Your server list is still being fetched from Discord. "
     "Reload the page in a moment to see it.",
+    server_list.UNREADABLE: "We could not use your Discord sign-in just now, so your server "
+    "list may be out of date. It has been logged; please try again later.",
     server_list.TOO_MANY: "You have refreshed your server list many times in a row. "
     "Please wait a few minutes before refreshing it again.",
 }

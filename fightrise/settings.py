@@ -284,16 +284,15 @@ GUILDS_MAX_AGE = env_int("GUILDS_MAX_AGE", default=300, minimum=10, maximum=3600
 
 # Tokens at rest: the first key encrypts, every key decrypts (rotation). By default one key
 # derived from SECRET_KEY, so that rotating SECRET_KEY also needs TOKEN_ENCRYPTION_KEYS set.
-TOKEN_ENCRYPTION_KEYS = env_list(
-    "TOKEN_ENCRYPTION_KEYS",
-    default=[
-        base64.urlsafe_b64encode(
-            HKDF(
-                algorithm=hashes.SHA256(), length=32, salt=None, info=b"fightrise token encryption"
-            ).derive(SECRET_KEY.encode())
-        ).decode()
-    ],
-)
+# With keys set, the derived key still decrypts, last, so that moving a default install to
+# its own keys loses no token; TOKEN_DERIVED_KEY_DECRYPTS=false retires it once
+# rotate_token_keys has run (say SECRET_KEY leaked).
+_derived_key = base64.urlsafe_b64encode(
+    HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"fightrise token encryption"
+    ).derive(SECRET_KEY.encode())
+).decode()
+TOKEN_ENCRYPTION_KEYS = env_list("TOKEN_ENCRYPTION_KEYS", default=[])
 for _key in TOKEN_ENCRYPTION_KEYS:
     try:
         Fernet(_key)
@@ -302,6 +301,16 @@ for _key in TOKEN_ENCRYPTION_KEYS:
             "TOKEN_ENCRYPTION_KEYS must be comma-separated Fernet keys, made with: python -c "
             "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
         ) from None
+TOKEN_DERIVED_KEY_DECRYPTS = env_bool("TOKEN_DERIVED_KEY_DECRYPTS", default=True)
+if not TOKEN_ENCRYPTION_KEYS:
+    if not TOKEN_DERIVED_KEY_DECRYPTS:
+        raise ImproperlyConfigured(
+            "TOKEN_DERIVED_KEY_DECRYPTS=false needs TOKEN_ENCRYPTION_KEYS: without keys of "
+            "its own the site encrypts with the key derived from SECRET_KEY"
+        )
+    TOKEN_ENCRYPTION_KEYS = [_derived_key]
+elif TOKEN_DERIVED_KEY_DECRYPTS and _derived_key not in TOKEN_ENCRYPTION_KEYS:
+    TOKEN_ENCRYPTION_KEYS.append(_derived_key)
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
 LOGGING = logging_config(LOG_LEVEL)

@@ -133,20 +133,3 @@ def test_the_last_two_sessions_logging_out_at_once_still_revoke(
     assert results == ["/", "/"]
     assert not Session.objects.exists()
     assert len(fake_discord.calls) == 2
-
-
-def test_a_session_whose_tokens_no_key_opens_does_not_keep_the_grant_alive(
-    sign_in, make_user, fake_discord, settings
-):
-    from cryptography.fernet import Fernet
-
-    person = make_user()
-    keys = settings.TOKEN_ENCRYPTION_KEYS
-    settings.TOKEN_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]  # a key since lost
-    sign_in(Client(), user=person, refresh_token="lost-refresh-token")
-    settings.TOKEN_ENCRYPTION_KEYS = keys
-    browser = Client()
-    sign_in(browser, user=person)
-    fake_discord.revoke()
-    browser.post("/auth/logout/")
-    assert len(fake_discord.calls) == 1

@@ -167,6 +167,7 @@ def test_it_reads_comma_separated_hosts(load_settings):
         ("CONN_MAX_AGE", "-1"),
         ("LOG_LEVEL", "LOUD"),
         ("TOKEN_ENCRYPTION_KEYS", "not-a-fernet-key"),
+        ("TOKEN_DERIVED_KEY_DECRYPTS", "maybe"),
         ("DISCORD_OAUTH_PROMPT", "always"),
         ("DISCORD_BASE_URL", "discord.com"),
         ("DISCORD_CDN_URL", "ftp://cdn.example"),
@@ -199,11 +200,26 @@ def test_token_keys_default_to_one_derived_from_the_secret_key(load_settings):
     assert len(first) == 1 and first == again and first != other
 
 
-def test_token_keys_can_be_listed_for_rotation(load_settings):
+def test_token_keys_can_be_listed_for_rotation_and_the_derived_key_decrypts_last(load_settings):
     from cryptography.fernet import Fernet
 
+    derived = load_settings()["TOKEN_ENCRYPTION_KEYS"]
     keys = [Fernet.generate_key().decode(), Fernet.generate_key().decode()]
-    assert load_settings(TOKEN_ENCRYPTION_KEYS=",".join(keys))["TOKEN_ENCRYPTION_KEYS"] == keys
+    listed = load_settings(TOKEN_ENCRYPTION_KEYS=",".join(keys))["TOKEN_ENCRYPTION_KEYS"]
+    assert listed == keys + derived
+    assert load_settings(TOKEN_ENCRYPTION_KEYS=",".join([*keys, *derived]))[
+        "TOKEN_ENCRYPTION_KEYS"
+    ] == [*keys, *derived]
+
+
+def test_the_derived_key_can_be_retired(load_settings):
+    from cryptography.fernet import Fernet
+
+    keys = [Fernet.generate_key().decode()]
+    settings = load_settings(TOKEN_ENCRYPTION_KEYS=keys[0], TOKEN_DERIVED_KEY_DECRYPTS="false")
+    assert settings["TOKEN_ENCRYPTION_KEYS"] == keys
+    with pytest.raises(ImproperlyConfigured, match="TOKEN_DERIVED_KEY_DECRYPTS"):
+        load_settings(TOKEN_ENCRYPTION_KEYS="", TOKEN_DERIVED_KEY_DECRYPTS="false")
 
 
 def test_the_default_bot_permissions_suit_a_tournament_bot(load_settings):
