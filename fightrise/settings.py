@@ -118,6 +118,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "fightrise.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "accounts.middleware.SessionActivityMiddleware",
@@ -222,6 +223,11 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"  # the OAuth callbacks are top-level GETs from Discord
 CSRF_COOKIE_HTTPONLY = True
+# A browser keeps a __Host- cookie only when it is Secure, for Path=/ and without Domain, so
+# that neither a subdomain nor a plain-HTTP response can plant or shadow it. Plain names
+# over plain HTTP (make run, tests), where a Secure cookie would never come back.
+SESSION_COOKIE_NAME = "__Host-sessionid" if SESSION_COOKIE_SECURE else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if CSRF_COOKIE_SECURE else "csrftoken"
 
 # Behind a TLS-terminating proxy: trust
 # X-Forwarded-Proto, -Host and -For, so that redirect URIs come out as https:// with the

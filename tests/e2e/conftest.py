@@ -184,11 +184,20 @@ def wait_for(condition, *, timeout: float = 20, interval: float = 0.1, message: 
 
 @pytest.fixture
 def page(chromium):
-    """A fresh browser context at desktop size, and its page."""
+    """A fresh browser context at desktop size, and its page. At the end, nothing may have
+    been refused by a Content-Security-Policy (an image, a script or a style a page needs)."""
     context = chromium.new_context(viewport=DESKTOP)
     page = context.new_page()
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield page
     context.close()
+    assert not refused, refused
 
 
 @pytest.fixture(scope="module")

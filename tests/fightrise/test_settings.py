@@ -70,8 +70,8 @@ def test_manage_check_fails_in_one_line_without_secret_key(run_manage):
 def test_check_deploy_prints_no_warnings_with_production_settings(run_manage):
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
     assert result.returncode == 0, result.stderr
-    assert "System check identified no issues" in result.stdout
-    assert "WARNINGS" not in result.stderr
+    assert result.stdout.strip() == "System check identified no issues (0 silenced)."
+    assert result.stderr == ""
 
 
 def test_check_deploy_warns_when_plain_http_is_switched_on(run_manage):
@@ -132,6 +132,9 @@ def test_it_is_secure_by_default_without_debug(load_settings):
     assert settings["SECURE_CONTENT_TYPE_NOSNIFF"] is True
     assert settings["SECURE_REFERRER_POLICY"] == "same-origin"
     assert settings["ALLOWED_HOSTS"] == ["fightrise.example.com"]
+    assert settings["SESSION_COOKIE_NAME"] == "__Host-sessionid"
+    assert settings["CSRF_COOKIE_NAME"] == "__Host-csrftoken"
+    assert "fightrise.middleware.ContentSecurityPolicyMiddleware" in settings["MIDDLEWARE"]
 
 
 def test_it_switches_to_plain_http_for_loopback(load_settings):
@@ -144,6 +147,11 @@ def test_it_switches_to_plain_http_for_loopback(load_settings):
     assert settings["SECURE_SSL_REDIRECT"] is False
     assert settings["SESSION_COOKIE_SECURE"] is False
     assert settings["CSRF_COOKIE_SECURE"] is False
+    # A __Host- cookie must be Secure, which plain HTTP never sends back.
+    assert (settings["SESSION_COOKIE_NAME"], settings["CSRF_COOKIE_NAME"]) == (
+        "sessionid",
+        "csrftoken",
+    )
 
 
 def test_it_trusts_proxy_headers_only_when_asked(load_settings):
