@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
+import logging
 
 from django.conf import settings
 from django.http import HttpRequest
+
+logger = logging.getLogger(__name__)
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -15,10 +19,12 @@ def client_ip(request: HttpRequest) -> str | None:
     client and can be forged.
     """
     candidate = request.META.get("REMOTE_ADDR", "")
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if settings.BEHIND_PROXY:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded.strip():
             candidate = forwarded.split(",")[-1].strip()
+    elif forwarded:
+        warn_forwarded_ignored()
     try:
         address = ipaddress.ip_address(candidate)
     except ValueError:
@@ -26,6 +32,16 @@ def client_ip(request: HttpRequest) -> str | None:
     if getattr(address, "scope_id", None):
         return None  # fe80::1%eth0: not an address PostgreSQL's inet type takes
     return str(address)
+
+
+@functools.cache
+def warn_forwarded_ignored() -> None:
+    """Once per process: a proxy seems to be in front, but its header is not trusted."""
+    logger.warning(
+        "Requests carry X-Forwarded-For but BEHIND_PROXY is off: every person counts as the "
+        "proxy's address, so they share one LOGIN_RATE_LIMIT. Set BEHIND_PROXY=true if a "
+        "proxy of yours sets that header."
+    )
 
 
 def rate_limit_key(ip: str | None) -> str:

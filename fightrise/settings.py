@@ -79,6 +79,23 @@ def env_url(name: str, *, default: str) -> str:
     return value.rstrip("/")
 
 
+RATE_UNITS = {"s": 1, "m": 60, "h": 3600}
+
+
+def env_rate(name: str, *, default: str) -> tuple[int, int] | None:
+    """Read a rate such as 30/m (also /s, /h) as (count, window in seconds); 0 is no limit."""
+    raw = env.str(name, default="").strip().lower() or default
+    if raw == "0":
+        return None
+    count, _, unit = raw.partition("/")
+    if not count.isdigit() or unit not in RATE_UNITS:
+        raise ImproperlyConfigured(
+            f"{name} must be a count per second, minute or hour such as 30/m, or 0 for no "
+            f"limit, not {raw!r}"
+        )
+    return (int(count), RATE_UNITS[unit]) if int(count) else None
+
+
 def env_list(name: str, *, default: list[str]) -> list[str]:
     raw = env.str(name, default="")
     if not raw.strip():
@@ -233,6 +250,10 @@ CSRF_COOKIE_NAME = "__Host-csrftoken" if CSRF_COOKIE_SECURE else "csrftoken"
 # X-Forwarded-Proto, -Host and -For, so that redirect URIs come out as https:// with the
 # public host. Only enable when the proxy overwrites these headers.
 BEHIND_PROXY = env_bool("BEHIND_PROXY", default=False)
+# Authorizations (logins, bot installs) one address may start: (count, seconds) or None.
+# Each one writes a state row. Behind a proxy without BEHIND_PROXY every person shares the
+# proxy's address, and so this limit.
+LOGIN_RATE_LIMIT = env_rate("LOGIN_RATE_LIMIT", default="30/m")
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True

@@ -141,6 +141,20 @@ def test_it_limits_how_many_logins_one_address_starts(client):
     assert all("discord.com" in location for location in codes[:30])
 
 
+@pytest.mark.parametrize(("limit", "allowed"), [((5, 1), 5), ((100, 3600), 100)])
+def test_the_limit_is_the_login_rate_limit_setting(client, settings, limit, allowed):
+    settings.LOGIN_RATE_LIMIT = limit
+    codes = [client.get("/auth/login/")["Location"] for _ in range(allowed + 1)]
+    assert all("discord.com" in location for location in codes[:allowed])
+    assert codes[-1] == "/auth/error/?error=rate_limited"
+
+
+def test_a_login_rate_limit_of_zero_turns_it_off(client, settings):
+    settings.LOGIN_RATE_LIMIT = None
+    codes = [client.get("/auth/login/")["Location"] for _ in range(40)]
+    assert all("discord.com" in location for location in codes)
+
+
 def test_it_purges_expired_states_as_it_goes(client):
     from datetime import timedelta
 

@@ -182,6 +182,10 @@ def test_it_reads_comma_separated_hosts(load_settings):
         ("DISCORD_BOT_PERMISSIONS", str(2**64)),
         ("DISCORD_TIMEOUT", "0"),
         ("GUILDS_MAX_AGE", "3601"),
+        ("LOGIN_RATE_LIMIT", "30"),
+        ("LOGIN_RATE_LIMIT", "30/d"),
+        ("LOGIN_RATE_LIMIT", "-1/m"),
+        ("LOGIN_RATE_LIMIT", "lots"),
     ],
 )
 def test_it_names_the_variable_of_a_bad_value(load_settings, name, value):
@@ -260,3 +264,17 @@ def test_discord_gets_a_short_connect_timeout_and_half_the_threads_of_a_worker(
     assert load_settings(GUNICORN_THREADS="16")["DISCORD_MAX_WAITING"] == 8
     assert load_settings(GUNICORN_THREADS="1")["DISCORD_MAX_WAITING"] == 1
     assert load_settings(DISCORD_MAX_WAITING="6")["DISCORD_MAX_WAITING"] == 6
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("", (30, 60)),
+        ("30/m", (30, 60)),
+        ("5/s", (5, 1)),
+        (" 1000/H ", (1000, 3600)),
+        ("0", None),
+    ],
+)
+def test_it_reads_the_login_rate_limit(load_settings, value, expected):
+    assert load_settings(LOGIN_RATE_LIMIT=value)["LOGIN_RATE_LIMIT"] == expected
