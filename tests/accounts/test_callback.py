@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import parse_qs
 
 import pytest
 import requests
+import responses
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, event, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from accounts.models import OAuthState, Session, User
 from tests import discord_payloads as p
 from tests.conftest import state_from
+from tests.fake_discord import json_answer
 
 pytestmark = pytest.mark.django_db
 
@@ -345,6 +349,7 @@ text = st.one_of(
 )
 @given(state=st.none() | text, code=st.none() | text, error=st.none() | text)
 def test_fuzzed_callback_parameters_never_cause_a_500(client, state, code, error):
+    """Without a state of this browser's: every example ends at the state check."""
     params = {
         name: value
         for name, value in (("state", state), ("code", code), ("error", error))
@@ -353,6 +358,112 @@ def test_fuzzed_callback_parameters_never_cause_a_500(client, state, code, error
     response = client.get("/auth/callback/", params)
     assert response.status_code == 302
     assert response["Location"].startswith("/auth/error/?error=")
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=10), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+class NotJson(str):
+    """A body Discord sent that is not JSON at all (an HTML error page, say)."""
+
+
+@st.composite
+def discord_answer(draw, valid):
+    """What Discord answers to one call: mostly `valid`, else with one field changed, or
+    any JSON, or none; mostly 200, else an error status. Weighted so that about a third of
+    the examples get through all three calls."""
+    status = draw(st.sampled_from([200] * 17 + [400, 401, 429, 500]))
+    kind = draw(st.sampled_from(["valid"] * 14 + ["mutated", "mutated", "any", "not json"]))
+    body = p.payload(valid)
+    if kind == "mutated" and isinstance(body, list):  # fewer entries (maybe none), one changed
+        body = body[: draw(st.integers(min_value=0, max_value=len(body)))]
+    if kind == "mutated" and body:
+        target = body[0] if isinstance(body, list) else body
+        key = draw(st.sampled_from(sorted(target)) | st.text(max_size=10))
+        if draw(st.booleans()):
+            target[key] = draw(json_values)
+        else:
+            target.pop(key, None)
+    elif kind == "any":
+        body = draw(json_values)
+    elif kind == "not json":
+        body = NotJson(draw(st.text(max_size=50)))
+    return status, body
+
+
+OK_EXCHANGE, OK_ME = (200, p.TOKEN_RESPONSE), (200, p.USER)
+
+
+def answer(status, body):
+    def callback(request):
+        if isinstance(body, NotJson):
+            return (status, {"Content-Type": "text/html"}, str(body))
+        return json_answer(status, body)
+
+    return callback
+
+
+@hypothesis_settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    code=text,
+    error=st.sampled_from(["none"] * 6 + ["access_denied", "text"]).flatmap(
+        lambda kind: {"none": st.none(), "access_denied": st.just(kind), "text": text}[kind]
+    ),
+    exchange=discord_answer(p.TOKEN_RESPONSE),
+    me=discord_answer(p.USER),
+    guilds=discord_answer(p.GUILDS),
+)
+# Always tried as well: the whole way through, and a person in no server at all.
+@example(code=p.CODE, error=None, exchange=OK_EXCHANGE, me=OK_ME, guilds=(200, p.GUILDS))
+@example(code=p.CODE, error=None, exchange=OK_EXCHANGE, me=OK_ME, guilds=(200, []))
+def test_fuzzed_values_after_a_real_state_never_cause_a_500(
+    monkeypatch, code, error, exchange, me, guilds
+):
+    """From a state this browser really started, with Discord's answers fuzzed too, so
+    that examples reach the exchange, the profile and the server list."""
+    monkeypatch.setattr("fightrise.discord_api._sleep", lambda seconds: None)  # short 429s
+    cache.clear()  # the per-address limit, Discord's pauses
+    browser = Client()
+    state = start_login(browser)
+    params = {"state": state.state, "code": code}
+    if error is not None:
+        params["error"] = error
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as discord:
+        discord.add_callback("POST", p.TOKEN_URL, callback=answer(*exchange))
+        discord.add_callback("GET", p.ME_URL, callback=answer(*me))
+        discord.add_callback("GET", p.GUILDS_URL, callback=answer(*guilds))
+        response = callback(browser, **params)
+        calls = [call.request.url.split("?")[0] for call in discord.calls]
+        bodies = [call.request.body for call in discord.calls]
+    assert response.status_code == 302
+    location = response["Location"]
+    assert location == "/dashboard/" or location.startswith("/auth/error/?error=")
+    assert set(calls) <= {p.TOKEN_URL, p.ME_URL, p.GUILDS_URL}
+    if error is None and code:
+        assert calls and calls[0] == p.TOKEN_URL  # past the state check, to the exchange
+        exchanged = parse_qs(bodies[0])
+        assert exchanged["code_verifier"] == [state.code_verifier]
+    else:
+        assert calls == []
+    event(location)
+    page = browser.get(location)
+    assert page.status_code == 200
+    if location == "/dashboard/":
+        assert Session.objects.get(session_key=browser.session.session_key).access_token
 
 
 def test_signing_in_as_someone_else_ends_the_first_session_as_logout_does(
