@@ -42,10 +42,10 @@ OTHER_REFRESH_WAIT = 10.0
 # sessions: Discord bans an address (ours, for everyone) after 10,000 invalid requests in
 # 10 minutes (docs: topics/rate-limits, "Invalid Request Limit").
 REFRESH_COOLDOWN = 30
-# What a person may do in a server is decided on a list at most this many seconds old.
-CONFIRM_MAX_AGE = 60
 REFRESHES_PER_PERSON = 10
 REFRESH_WINDOW = 600
+# What a person may do in a server is decided on a list at most this many seconds old.
+CONFIRM_MAX_AGE = 60
 _background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="guild-refresh")
 _pending: set[Future] = set()
 

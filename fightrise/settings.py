@@ -306,7 +306,7 @@ DISCORD_MAX_WAITING = env_int(
 
 # Seconds before a person's server list is refreshed from Discord (in the background), and
 # the oldest list a settings page is shown on; at most an hour. A change always needs a list
-# at most a minute old (dashboard.server_list.CONFIRM_MAX_AGE).
+# at most a minute old (accounts.server_list.CONFIRM_MAX_AGE).
 GUILDS_MAX_AGE = env_int("GUILDS_MAX_AGE", default=300, minimum=10, maximum=3600)
 
 # Tokens at rest: the first key encrypts, every key decrypts (rotation). By default one key

@@ -18,9 +18,8 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from accounts import grants
+from accounts import grants, server_list
 from accounts.models import Session
-from dashboard import server_list
 from tests import discord_payloads as p
 from tests.servers import database_url
 
