@@ -48,9 +48,8 @@ class GuildConfigForm(forms.ModelForm):
 
     class Meta:
         model = GuildConfig
-        fields = ("announcement_channel_id", "match_channel_id", "prefix", "locale", "timezone")
-        labels = {"prefix": "Command prefix", "locale": "Language"}
-        help_texts = {"prefix": "For text commands, up to 8 characters."}
+        fields = ("announcement_channel_id", "match_channel_id", "locale", "timezone")
+        labels = {"locale": "Language"}
 
     def __init__(self, *args, guild: Guild, **kwargs):
         super().__init__(*args, **kwargs)
@@ -70,9 +69,3 @@ class GuildConfigForm(forms.ModelForm):
         self.fields["timezone"].choices = [
             (name, name) for name in sorted(timezone_names() | {"UTC"})
         ]
-
-    def clean_prefix(self):
-        prefix = self.cleaned_data["prefix"]
-        if not prefix.strip() or any(char.isspace() for char in prefix):
-            raise forms.ValidationError("A prefix is one to eight characters without spaces.")
-        return prefix

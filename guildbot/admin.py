@@ -23,7 +23,6 @@ class GuildConfigAdmin(admin.ModelAdmin):
         "guild",
         "announcement_channel_id",
         "match_channel_id",
-        "prefix",
         "locale",
         "timezone",
     )

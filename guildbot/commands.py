@@ -29,7 +29,6 @@ def describe(config: GuildConfig) -> discord.Embed:
     embed = discord.Embed(title="FightRise settings", colour=0xE0452E)
     embed.add_field(name="Announcements", value=channel(config.announcement_channel_id))
     embed.add_field(name="Matches", value=channel(config.match_channel_id))
-    embed.add_field(name="Prefix", value=f"`{config.prefix}`")
     embed.add_field(name="Language", value=config.get_locale_display())
     embed.add_field(name="Time zone", value=config.timezone)
     return embed

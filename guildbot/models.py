@@ -105,7 +105,6 @@ class GuildConfig(models.Model):
     match_channel_id = models.PositiveBigIntegerField(
         null=True, blank=True, validators=[validate_snowflake]
     )
-    prefix = models.CharField(max_length=8, default="!")
     locale = models.CharField(max_length=8, choices=LOCALES, default="en")
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     updated_at = models.DateTimeField(auto_now=True)

@@ -47,7 +47,7 @@ def test_owners_admins_and_managers_see_the_settings(client, sign_in, bot_everyw
 def test_everyone_else_gets_a_404(client, sign_in, bot_everywhere, guild_id):
     sign_in(client)
     assert client.get(url(guild_id)).status_code == 404
-    assert client.post(url(guild_id), {"prefix": "?"}).status_code == 404
+    assert client.post(url(guild_id), {"locale": "de"}).status_code == 404
 
 
 def test_a_server_without_the_bot_is_a_404(client, sign_in):
@@ -65,7 +65,6 @@ def valid(**changes) -> dict:
     return {
         "announcement_channel_id": "1100000000000000001",
         "match_channel_id": "",
-        "prefix": "?",
         "locale": "de",
         "timezone": "Europe/Berlin",
         **changes,
@@ -80,10 +79,9 @@ def test_a_manager_saves_the_settings_and_sees_a_confirmation(client, sign_in, b
     assert (
         config.announcement_channel_id,
         config.match_channel_id,
-        config.prefix,
         config.locale,
         config.timezone,
-    ) == (1100000000000000001, None, "?", "de", "Europe/Berlin")
+    ) == (1100000000000000001, None, "de", "Europe/Berlin")
     assert "Settings for Tekken Tuesdays saved." in client.get(url(MANAGER)).content.decode()
 
 
@@ -94,9 +92,6 @@ def test_a_manager_saves_the_settings_and_sees_a_confirmation(client, sign_in, b
         ({"match_channel_id": "general"}, "match_channel_id", "Pick one of"),
         ({"timezone": "Mars/Olympus"}, "timezone", "Select a valid choice"),
         ({"timezone": "../../etc/passwd"}, "timezone", "Select a valid choice"),
-        ({"prefix": "a b"}, "prefix", "without spaces"),
-        ({"prefix": ""}, "prefix", "required"),
-        ({"prefix": "123456789"}, "prefix", "at most 8"),
         ({"locale": "xx"}, "locale", "Select a valid choice"),
     ],
 )
@@ -109,7 +104,7 @@ def test_bad_values_are_explained_and_nothing_is_saved(
     assert response.status_code == 200
     assert message in str(response.context["form"].errors[field])
     config = GuildConfig.objects.get(guild_id=int(OWNER))
-    assert (config.prefix, config.timezone) == ("!", "UTC")
+    assert (config.locale, config.timezone) == ("en", "UTC")
 
 
 def test_the_form_needs_the_csrf_token(sign_in, bot_everywhere):
@@ -124,9 +119,9 @@ def test_the_form_needs_the_csrf_token(sign_in, bot_everywhere):
 
 def test_non_ascii_and_huge_input_is_handled(client, sign_in, bot_everywhere):
     sign_in(client)
-    response = client.post(url(OWNER), valid(prefix="é" * 4000, announcement_channel_id="١" * 18))
+    response = client.post(url(OWNER), valid(timezone="é" * 4000, announcement_channel_id="١" * 18))
     assert response.status_code == 200
-    assert set(response.context["form"].errors) == {"prefix", "announcement_channel_id"}
+    assert set(response.context["form"].errors) == {"timezone", "announcement_channel_id"}
 
 
 def test_with_known_channels_the_form_offers_them_by_name(client, sign_in, bot_everywhere):
@@ -212,7 +207,7 @@ def test_a_change_is_authorized_on_a_list_at_most_a_minute_old(
     fake_discord.guilds(json=demoted)
     assert client.post(url(MANAGER), valid()).status_code == 404
     config = GuildConfig.objects.get(guild_id=int(MANAGER))  # made by the page view
-    assert (config.prefix, config.locale) == ("!", "en")
+    assert (config.timezone, config.locale) == ("UTC", "en")
     assert len(fake_discord.calls) == 1
 
 

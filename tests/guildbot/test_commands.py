@@ -107,7 +107,6 @@ def test_config_shows_the_defaults_to_anyone_and_creates_them_once():
     assert fields == {
         "Announcements": "not set",
         "Matches": "not set",
-        "Prefix": "`!`",
         "Language": "English",
         "Time zone": "UTC",
     }
