@@ -7,9 +7,18 @@ from typing import Any
 
 from aiohttp import web
 
-from discordsim import interactions, permissions, sample, snowflake
+from discordsim import (
+    access,
+    channels,
+    events,
+    interactions,
+    payloads,
+    permissions,
+    sample,
+    snowflake,
+)
 from discordsim.common import HUB, STATE, json_response, read_json
-from discordsim.state import HASH_RE, ScenarioError
+from discordsim.state import HASH_RE, ScenarioError, Thread
 
 FAULT_STATUSES = {429} | set(range(500, 600))
 GUILD_FIELDS = {
@@ -26,6 +35,15 @@ GUILD_FIELDS = {
 
 
 APPLICATION_SWITCHES = {"bot_public", "bot_require_code_grant"}
+CHANNEL_FIELDS = {
+    "name",
+    "type",
+    "topic",
+    "nsfw",
+    "position",
+    "permission_overwrites",
+    "bot_denied",
+}
 
 
 def problem(status: int, message: str) -> web.Response:
@@ -245,10 +263,139 @@ async def update_guild(request: web.Request) -> web.Response:
             return problem(400, str(error))
     for key, value in body.items():
         setattr(guild, key, value)
+    state.index_channels()
     if "owner_id" in body and body["owner_id"] in state.users:
         state.members[guild.id][body["owner_id"]] = permissions.ALL
     delivered = request.app[HUB].guild_updated(guild) if guild.bot_present else 0
     return json_response({"delivered": delivered})
+
+
+def _declared_channel(request: web.Request) -> tuple[Any, Any] | web.Response:
+    found = request.app[STATE].find_channel(request.match_info["channel_id"])
+    if found is None:
+        return problem(404, "no such channel")
+    return found
+
+
+async def get_channel(request: web.Request) -> web.Response:
+    """A channel or thread, what the bot and each member may do there, and its message count."""
+    state = request.app[STATE]
+    found = _declared_channel(request)
+    if isinstance(found, web.Response):
+        return found
+    guild, channel = found
+    people = [
+        {
+            "user_id": user_id,
+            "permissions": str(access.permissions_in(state, guild, channel, user_id)),
+        }
+        for user_id in state.members[guild.id]
+    ]
+    return json_response(
+        {
+            "channel": channels.channel_payload(state, guild, channel),
+            "bot_permissions": str(access.bot_permissions_in(state, guild, channel)),
+            "people": people,
+            "message_count": len(state.channel_messages(request.match_info["channel_id"])),
+        }
+    )
+
+
+async def channel_messages(request: web.Request) -> web.Response:
+    """Every message stored in a channel or thread, oldest first (ephemeral ones are not)."""
+    state = request.app[STATE]
+    found = _declared_channel(request)
+    if isinstance(found, web.Response):
+        return found
+    stored = state.channel_messages(request.match_info["channel_id"]).values()
+    return json_response({"messages": sorted(stored, key=lambda m: int(m["id"]))})
+
+
+def _sync_threads(request: web.Request, guild: Any, channel: dict[str, Any]) -> None:
+    """Events > Gateway Events > Thread List Sync: the bot has just gained access to a channel."""
+    state = request.app[STATE]
+    threads = [
+        thread
+        for thread in state.guild_threads(guild.id)
+        if thread.parent_id == channel["id"] and not thread.archived
+    ]
+    request.app[HUB].guild_event(
+        "THREAD_LIST_SYNC",
+        {
+            "guild_id": guild.id,
+            "channel_ids": [channel["id"]],
+            "threads": [payloads.thread_object(thread) for thread in threads],
+            "members": [
+                payloads.thread_member(thread, state.bot.id)
+                for thread in threads
+                if state.bot.id in thread.members
+            ],
+        },
+        guild.id,
+    )
+
+
+async def update_channel(request: web.Request) -> web.Response:
+    """Change a declared channel (name, topic, overwrites, the bot_denied shorthand):
+    CHANNEL_UPDATE, and THREAD_LIST_SYNC when the bot can now see it and could not before."""
+    state = request.app[STATE]
+    found = _declared_channel(request)
+    if isinstance(found, web.Response):
+        return found
+    guild, channel = found
+    body = await _object(request)
+    if isinstance(channel, Thread):
+        return problem(400, "this is a thread; the bot changes threads with PATCH /channels/{id}")
+    if not body or set(body) - CHANNEL_FIELDS:
+        return problem(400, f"send some of: {', '.join(sorted(CHANNEL_FIELDS))}")
+    before = access.can_view(state, guild, channel, state.bot.id)
+    try:
+        changed = state.parse_channels(guild, [{**channel, **body}], "channel")[0]
+    except ScenarioError as error:
+        return problem(400, str(error))
+    channel.clear()
+    channel.update(changed)
+    hub = request.app[HUB]
+    delivered = hub.guild_event("CHANNEL_UPDATE", payloads.channel_object(guild, channel), guild.id)
+    if not before and access.can_view(state, guild, channel, state.bot.id):
+        _sync_threads(request, guild, channel)
+    return json_response({"delivered": delivered})
+
+
+async def create_channel(request: web.Request) -> web.Response:
+    """A new channel in a server (CHANNEL_CREATE); the body is a scenario channel, id optional."""
+    state = request.app[STATE]
+    guild = _guild(request)
+    if guild is None:
+        return problem(404, "no such server")
+    body = await _object(request)
+    if body is None or set(body) - CHANNEL_FIELDS - {"id"}:
+        return problem(400, f"send name and some of: {', '.join(sorted(CHANNEL_FIELDS))}")
+    body.setdefault("id", state.ids.next())
+    body.setdefault("position", len(guild.channels))
+    if state.find_channel(str(body["id"])) is not None:
+        return problem(409, "a channel with this id exists")
+    try:
+        channel = state.parse_channels(guild, [body], "channel")[0]
+    except ScenarioError as error:
+        return problem(400, str(error))
+    guild.channels.append(channel)
+    state.index_channels()
+    data = payloads.channel_object(guild, channel)
+    request.app[HUB].guild_event("CHANNEL_CREATE", data, guild.id)
+    return json_response(data)
+
+
+async def delete_channel(request: web.Request) -> web.Response:
+    """Delete a channel (CHANNEL_DELETE; its threads and messages go too) or a thread
+    (THREAD_DELETE)."""
+    state = request.app[STATE]
+    found = _declared_channel(request)
+    if isinstance(found, web.Response):
+        return found
+    guild, channel = found
+    events.delete_channel(state, request.app[HUB], guild, channel)
+    return json_response({"deleted": request.match_info["channel_id"]})
 
 
 async def update_application(request: web.Request) -> web.Response:
@@ -348,6 +495,11 @@ def routes() -> list[web.RouteDef]:
         web.post("/_sim/guilds/{guild_id}/outage", outage),
         web.post("/_sim/guilds/{guild_id}/recover", recover),
         web.patch("/_sim/guilds/{guild_id}", update_guild),
+        web.post("/_sim/guilds/{guild_id}/channels", create_channel),
+        web.get("/_sim/channels/{channel_id}", get_channel),
+        web.patch("/_sim/channels/{channel_id}", update_channel),
+        web.delete("/_sim/channels/{channel_id}", delete_channel),
+        web.get("/_sim/channels/{channel_id}/messages", channel_messages),
         web.patch("/_sim/application", update_application),
         web.post("/_sim/redirect_uris", set_redirect_uris),
         web.post("/_sim/interactions", create_interaction),

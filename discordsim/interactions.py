@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import base64
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
-from discordsim import payloads, permissions
-from discordsim.common import API, BASE_URL, STATE, TRUE_VALUES, api_error, json_response
+from discordsim import messages, payloads, permissions
+from discordsim.common import (
+    API,
+    BASE_URL,
+    STATE,
+    TRUE_VALUES,
+    api_error,
+    json_response,
+    read_message_body,
+)
 from discordsim.state import (
     INTERACTION_ACK_DEADLINE,
     INTERACTION_TOKEN_TTL,
@@ -273,31 +280,6 @@ def unknown_webhook() -> web.Response:
     return api_error(404, "Unknown Webhook", 10015)
 
 
-async def _message_body(request: web.Request) -> tuple[Any, list[dict[str, Any]]]:
-    """The JSON body, or payload_json plus the files of a multipart upload."""
-    if request.content_type == "multipart/form-data":
-        form = await request.post()
-        files = []
-        for field_name, value in form.items():
-            if isinstance(value, web.FileField):
-                content = value.file.read()
-                files.append(
-                    {
-                        "field": field_name,
-                        "filename": value.filename,
-                        "size": len(content),
-                        "content_type": value.content_type,
-                    }
-                )
-        raw = form.get("payload_json")
-        body = json.loads(raw) if isinstance(raw, str) else None
-        return body, files
-    try:
-        return json.loads(await request.read() or b"null"), []
-    except ValueError:
-        return None, []
-
-
 def _check_message(
     data: Any, files: list[dict[str, Any]], *, allow_empty: bool = False
 ) -> web.Response | None:
@@ -372,18 +354,7 @@ def _message(
     payload = record.payload
     user = payload["member"]["user"]
     message_id = state.ids.next()
-    folder = f"{base_url}/attachments/{payload['channel_id']}/{message_id}"
-    attachments = [
-        {
-            "id": str(index),
-            "filename": item["filename"],
-            "size": item["size"],
-            "content_type": item["content_type"],
-            "url": f"{folder}/{item['filename']}",
-            "proxy_url": f"{folder}/{item['filename']}",
-        }
-        for index, item in enumerate(files)
-    ]
+    attachments = messages.attachments(base_url, payload["channel_id"], message_id, files)
     return {
         "id": message_id,
         "type": CHAT_INPUT_COMMAND_MESSAGE,
@@ -437,7 +408,7 @@ async def callback(request: web.Request) -> web.Response:
     record = state.interactions.get(request.match_info["interaction_id"])
     if record is None or record.token != request.match_info["token"]:
         return unknown_interaction()
-    body, files = await _message_body(request)
+    body, files = await read_message_body(request)
     response = _callback(state, request, record, body, files)
     _log(record, state, "callback", request, body, response.status)
     return response
@@ -574,7 +545,7 @@ async def followup(request: web.Request) -> web.Response:
     record = _webhook_record(request)
     if isinstance(record, web.Response):
         return record
-    body, files = await _message_body(request)
+    body, files = await read_message_body(request)
     response = _followup(state, request, record, body, files)
     _log(record, state, "followup", request, body, response.status)
     return response
@@ -623,7 +594,7 @@ async def webhook_message(request: web.Request) -> web.Response:
     body: Any = None
     files: list[dict[str, Any]] = []
     if request.method == "PATCH":
-        body, files = await _message_body(request)
+        body, files = await read_message_body(request)
     if message is None:
         response = api_error(404, "Unknown Message", 10008)
     elif request.method == "GET":

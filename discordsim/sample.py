@@ -104,6 +104,13 @@ def _channel_id(guild_id: str, number: int) -> str:
     return snowflake.make(created, worker=0, process=1, increment=number)
 
 
+def channel_id(guild_id: str, name: str) -> str:
+    """The id of one of the sample servers' channels, by name: channel_id(FIGHTRISE_HQ_ID,
+    "matches")."""
+    server = next(server for server in _SERVERS if server["id"] == guild_id)
+    return _channel_id(guild_id, server["channels"].index(name) + 1)
+
+
 def _channels(guild_id: str, names: list[str]) -> list[dict[str, Any]]:
     return [
         {"id": _channel_id(guild_id, number), "name": name, "type": 0}

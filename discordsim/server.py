@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from discordsim import cdn, control, gateway, interactions, oauth, pages, rest, sample
+from discordsim import cdn, channels, control, gateway, interactions, oauth, pages, rest, sample
 from discordsim.common import API, BASE_URL, HUB, STATE, api_error, json_response
 from discordsim.state import State
 
@@ -290,7 +290,12 @@ def create_app(state: State, base_url: str) -> web.Application:
     app[BASE_URL] = base_url
     app[HUB] = gateway.GatewayHub(state, base_url)
     app.router.add_routes(
-        control.routes() + oauth.routes() + rest.routes() + interactions.routes() + cdn.routes()
+        control.routes()
+        + oauth.routes()
+        + rest.routes()
+        + channels.routes()
+        + interactions.routes()
+        + cdn.routes()
     )
     app.router.add_get("/gateway", gateway.gateway)
     app.router.add_get("/", index)

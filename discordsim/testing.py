@@ -166,6 +166,34 @@ class SimClient:
     def update_guild(self, guild_id: str, **fields: Any) -> dict[str, Any]:
         return self.call("PATCH", f"/_sim/guilds/{guild_id}", fields)
 
+    # Channels -----------------------------------------------------------------------------------
+
+    def channel(self, channel_id: str) -> dict[str, Any]:
+        """A channel or thread: {"channel", "bot_permissions", "people": [{"user_id",
+        "permissions"}], "message_count"}; permissions as Discord computes them there."""
+        return self.call("GET", f"/_sim/channels/{channel_id}")
+
+    def messages(self, channel_id: str) -> list[dict[str, Any]]:
+        """The messages in a channel or thread, oldest first, as Discord stores them."""
+        return self.call("GET", f"/_sim/channels/{channel_id}/messages")["messages"]
+
+    def update_channel(self, channel_id: str, **fields: Any) -> dict[str, Any]:
+        """Change a declared channel: name, topic, permission_overwrites, or bot_denied (a list
+        of permission names the bot loses there; [] gives them back). CHANNEL_UPDATE follows."""
+        return self.call("PATCH", f"/_sim/channels/{channel_id}", fields)
+
+    def deny_bot(self, channel_id: str, *names: str) -> dict[str, Any]:
+        """Take these permissions from the bot in one channel: deny_bot(id, "SEND_MESSAGES")."""
+        return self.update_channel(channel_id, bot_denied=list(names))
+
+    def create_channel(self, guild_id: str, name: str, **fields: Any) -> dict[str, Any]:
+        """A new channel (CHANNEL_CREATE); returns its channel object."""
+        return self.call("POST", f"/_sim/guilds/{guild_id}/channels", {"name": name, **fields})
+
+    def delete_channel(self, channel_id: str) -> dict[str, Any]:
+        """Delete a channel (CHANNEL_DELETE, with its threads and messages) or a thread."""
+        return self.call("DELETE", f"/_sim/channels/{channel_id}")
+
     def update_application(self, **switches: bool) -> dict[str, bool]:
         """Flip the app's bot_public and bot_require_code_grant, as in the Developer Portal."""
         return self.call("PATCH", "/_sim/application", switches)
