@@ -291,14 +291,30 @@ async def get_channel(request: web.Request) -> web.Response:
         }
         for user_id in state.members[guild.id]
     ]
+    extra = {"member_ids": list(channel.members)} if isinstance(channel, Thread) else {}
     return json_response(
         {
+            **extra,
             "channel": channels.channel_payload(state, guild, channel),
             "bot_permissions": str(access.bot_permissions_in(state, guild, channel)),
             "people": people,
             "message_count": len(state.channel_messages(request.match_info["channel_id"])),
         }
     )
+
+
+def _thread_row(thread: Thread) -> dict[str, Any]:
+    return {**payloads.thread_object(thread), "member_ids": list(thread.members)}
+
+
+async def guild_threads(request: web.Request) -> web.Response:
+    """Every thread of a server, archived ones too, each with `member_ids`."""
+    state = request.app[STATE]
+    guild = _guild(request)
+    if guild is None:
+        return problem(404, "no such server")
+    events.sweep(state, request.app[HUB])
+    return json_response({"threads": [_thread_row(t) for t in state.guild_threads(guild.id)]})
 
 
 async def channel_messages(request: web.Request) -> web.Response:
@@ -470,7 +486,9 @@ async def advance_clock(request: web.Request) -> web.Response:
         return problem(400, 'send {"seconds": 3600}')
     state = request.app[STATE]
     state.clock_offset += seconds
-    return json_response({"offset": state.clock_offset, "now": state.now()})
+    # Threads idle past their auto_archive_duration archive now (THREAD_UPDATE).
+    archived = events.sweep(state, request.app[HUB], force=True)
+    return json_response({"offset": state.clock_offset, "now": state.now(), "archived": archived})
 
 
 def routes() -> list[web.RouteDef]:
@@ -496,6 +514,7 @@ def routes() -> list[web.RouteDef]:
         web.post("/_sim/guilds/{guild_id}/recover", recover),
         web.patch("/_sim/guilds/{guild_id}", update_guild),
         web.post("/_sim/guilds/{guild_id}/channels", create_channel),
+        web.get("/_sim/guilds/{guild_id}/threads", guild_threads),
         web.get("/_sim/channels/{channel_id}", get_channel),
         web.patch("/_sim/channels/{channel_id}", update_channel),
         web.delete("/_sim/channels/{channel_id}", delete_channel),

@@ -127,7 +127,8 @@ class SimClient:
         self.call("DELETE", "/_sim/requests")
 
     def advance_clock(self, seconds: float) -> None:
-        """Move the simulator's clock on (codes, tokens and interaction tokens expire by it)."""
+        """Move the simulator's clock on: codes, tokens and interaction tokens expire by it, and
+        threads idle past their auto_archive_duration archive."""
         self.call("POST", "/_sim/clock", {"seconds": seconds})
 
     # Gateway and servers ----------------------------------------------------------------------
@@ -176,6 +177,14 @@ class SimClient:
     def messages(self, channel_id: str) -> list[dict[str, Any]]:
         """The messages in a channel or thread, oldest first, as Discord stores them."""
         return self.call("GET", f"/_sim/channels/{channel_id}/messages")["messages"]
+
+    def threads(self, guild_id: str) -> list[dict[str, Any]]:
+        """Every thread of a server (archived too): thread channel objects with `member_ids`."""
+        return self.call("GET", f"/_sim/guilds/{guild_id}/threads")["threads"]
+
+    def thread_members(self, thread_id: str) -> list[str]:
+        """The user ids in a thread, in the order they joined."""
+        return self.channel(thread_id)["member_ids"]
 
     def update_channel(self, channel_id: str, **fields: Any) -> dict[str, Any]:
         """Change a declared channel: name, topic, permission_overwrites, or bot_denied (a list
