@@ -14,11 +14,12 @@ from discordsim import (
     interactions,
     payloads,
     permissions,
+    ratelimits,
     sample,
     snowflake,
 )
 from discordsim.common import HUB, STATE, json_response, read_json
-from discordsim.state import HASH_RE, ScenarioError, Thread
+from discordsim.state import HASH_RE, ScenarioError, Thread, parse_rate_limits
 
 FAULT_STATUSES = {429} | set(range(500, 600))
 GUILD_FIELDS = {
@@ -119,6 +120,9 @@ async def add_fault(request: web.Request) -> web.Response:
     retry_after = body.get("retry_after", 1.0)
     if not isinstance(retry_after, int | float) or retry_after < 0:
         return problem(400, "retry_after must be a non-negative number of seconds")
+    scope = body.get("scope", "user")
+    if scope not in ("user", "shared"):
+        return problem(400, 'scope must be "user" or "shared" (send "global": true for global)')
     fault = {
         "path": body["path"],
         "method": body.get("method"),
@@ -127,6 +131,7 @@ async def add_fault(request: web.Request) -> web.Response:
         "timeout": timeout,
         "retry_after": float(retry_after),
         "global": bool(body.get("global", False)),
+        "scope": scope,
     }
     request.app[STATE].faults.append(fault)
     return json_response({"faults": request.app[STATE].faults})
@@ -479,6 +484,46 @@ async def get_interaction(request: web.Request) -> web.Response:
     return json_response(record.as_json())
 
 
+async def get_rate_limits(request: web.Request) -> web.Response:
+    """The limits per route family, and since the last clear: requests admitted and 429s per
+    bucket, and the lower bound on the wall time those requests needed."""
+    state = request.app[STATE]
+    return json_response({"limits": ratelimits.limits(state), **ratelimits.stats(state)})
+
+
+async def set_rate_limits(request: web.Request) -> web.Response:
+    """{"thread_create": {"limit": 10, "window": 1.0}, ...}: new limits for route families."""
+    state = request.app[STATE]
+    body = await _object(request)
+    try:
+        changes = parse_rate_limits(body if body is not None else [], "body")
+    except ScenarioError as error:
+        return problem(400, str(error))
+    state.rate_limits.update(changes)
+    return json_response({"limits": ratelimits.limits(state)})
+
+
+async def clear_rate_limits(request: web.Request) -> web.Response:
+    """Zero the counts and start every bucket's window afresh (do this before measuring)."""
+    request.app[STATE].clear_rate_stats()
+    return json_response({"cleared": True})
+
+
+async def rate_limit_bound(request: web.Request) -> web.Response:
+    """{"requests": [["POST", "/api/v10/channels/1/threads"], ...]}: the least wall time that
+    sequence needs under the current limits, from fresh buckets."""
+    body = await _object(request)
+    planned = body.get("requests") if body else None
+    if not isinstance(planned, list) or not all(
+        isinstance(item, list | tuple)
+        and len(item) == 2
+        and all(isinstance(part, str) for part in item)
+        for item in planned
+    ):
+        return problem(400, 'send {"requests": [["POST", "/api/v10/channels/1/messages"], ...]}')
+    return json_response(await ratelimits.bound(request.app, [tuple(item) for item in planned]))
+
+
 async def advance_clock(request: web.Request) -> web.Response:
     body = await _object(request)
     seconds = body.get("seconds") if body else None
@@ -524,4 +569,8 @@ def routes() -> list[web.RouteDef]:
         web.post("/_sim/interactions", create_interaction),
         web.get("/_sim/interactions/{interaction_id}", get_interaction),
         web.post("/_sim/clock", advance_clock),
+        web.get("/_sim/ratelimits", get_rate_limits),
+        web.patch("/_sim/ratelimits", set_rate_limits),
+        web.delete("/_sim/ratelimits", clear_rate_limits),
+        web.post("/_sim/ratelimits/bound", rate_limit_bound),
     ]

@@ -313,6 +313,26 @@ def parse_overwrites(data: dict[str, Any], where: str, *, bot_id: str) -> list[d
     return result
 
 
+def parse_rate_limits(data: Any, where: str) -> dict[str, tuple[int, float]]:
+    """{"message_create": {"limit": 5, "window": 5.0}, ...}: the route families' limits."""
+    from discordsim.ratelimits import FAMILIES
+
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{where} must be an object")
+    result = {}
+    for name, value in data.items():
+        if name not in FAMILIES:
+            raise ScenarioError(f"{where}.{name}: no such route family ({', '.join(FAMILIES)})")
+        if not isinstance(value, dict):
+            raise ScenarioError(f"{where}.{name} must be an object")
+        limit = _int(value, "limit", FAMILIES[name].limit, f"{where}.{name}", minimum=1)
+        window = value.get("window", FAMILIES[name].window)
+        if isinstance(window, bool) or not isinstance(window, int | float) or window <= 0:
+            raise ScenarioError(f"{where}.{name}.window must be a positive number of seconds")
+        result[name] = (limit, float(window))
+    return result
+
+
 class State:
     """Everything the simulator knows. Lives on the server's event loop; not thread-safe."""
 
@@ -444,6 +464,7 @@ class State:
         self.heartbeat_interval = _int(
             scenario, "heartbeat_interval", DEFAULT_HEARTBEAT_INTERVAL_MS, "scenario", minimum=10
         )
+        self.rate_limits = parse_rate_limits(scenario.get("rate_limits") or {}, "rate_limits")
         self.index_channels()
         self.reset_runtime()
 
@@ -492,6 +513,7 @@ class State:
         self.faults: list[dict[str, Any]] = []
         self.latency: list[dict[str, Any]] = []
         self.rate_buckets: dict[tuple[str, str, str], list[float]] = {}
+        self.clear_rate_stats()
         self.session_starts = 0
         # Each time the bot joined a server during this run: guild_id, at, via.
         self.bot_joins: list[dict[str, Any]] = []
@@ -568,7 +590,21 @@ class State:
             "members": members,
             "token_ttl": self.token_ttl,
             "rate_limit_per_second": self.rate_limit,
+            "rate_limits": {
+                name: {"limit": value, "window": window}
+                for name, (value, window) in self.rate_limits.items()
+            },
             "heartbeat_interval": self.heartbeat_interval,
+        }
+
+    def clear_rate_stats(self) -> None:
+        """Forget what the rate limits counted, and start every bucket afresh."""
+        self.rate_buckets = {}
+        self.rate_stats: dict[str, Any] = {
+            "requests": 0,
+            "limited": 0,
+            "fault_429s": 0,
+            "buckets": {},
         }
 
     def index_channels(self) -> None:

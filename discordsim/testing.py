@@ -99,9 +99,17 @@ class SimClient:
         is_global: bool = False,
         timeout: float | None = None,
         method: str | None = None,
+        scope: str = "user",
     ) -> None:
-        """Answer the next `count` matching requests with `status`, or hold them `timeout` s."""
-        body: dict[str, Any] = {"path": path, "count": count, "method": method, "global": is_global}
+        """Answer the next `count` matching requests with `status`, or hold them `timeout` s.
+        A 429 says X-RateLimit-Scope `scope` ("user" or "shared"), or global with is_global."""
+        body: dict[str, Any] = {
+            "path": path,
+            "count": count,
+            "method": method,
+            "global": is_global,
+            "scope": scope,
+        }
         if status is not None:
             body["status"] = status
         if retry_after is not None:
@@ -125,6 +133,28 @@ class SimClient:
 
     def clear_requests(self) -> None:
         self.call("DELETE", "/_sim/requests")
+
+    # Rate limits ----------------------------------------------------------------------------------
+
+    def rate_limits(self) -> dict[str, Any]:
+        """Since the last clear: {"limits": {family: {"limit", "window", "routes", "why"}},
+        "requests", "limited" (429s the limits served), "fault_429s", "buckets": [{"family",
+        "bucket", "major", "requests", "limited", "limit", "window", "bound"}], "bound"}, where
+        "bound" is the least wall time the admitted requests needed under these limits."""
+        return self.call("GET", "/_sim/ratelimits")
+
+    def set_rate_limit(self, family: str, limit: int, window: float) -> None:
+        """Change a route family's limit: `limit` requests per `window` seconds."""
+        self.call("PATCH", "/_sim/ratelimits", {family: {"limit": limit, "window": window}})
+
+    def clear_rate_limits(self) -> None:
+        """Zero the rate-limit counts and start every bucket afresh (before a measurement)."""
+        self.call("DELETE", "/_sim/ratelimits")
+
+    def rate_limit_bound(self, requests: list[tuple[str, str]]) -> float:
+        """The least wall time a planned sequence of (method, path) needs, in seconds."""
+        body = {"requests": [list(item) for item in requests]}
+        return self.call("POST", "/_sim/ratelimits/bound", body)["bound"]
 
     def advance_clock(self, seconds: float) -> None:
         """Move the simulator's clock on: codes, tokens and interaction tokens expire by it, and
