@@ -12,6 +12,7 @@ from discordsim import (
     channels,
     events,
     interactions,
+    messages,
     payloads,
     permissions,
     ratelimits,
@@ -443,38 +444,91 @@ async def set_redirect_uris(request: web.Request) -> web.Response:
     return json_response({"redirect_uris": uris})
 
 
-async def create_interaction(request: web.Request) -> web.Response:
+async def _interact(request: web.Request, build: Any, *args: Any, **kwargs: Any) -> web.Response:
+    """Build an interaction and send it to the bot: {"id", "token"}, or the reason it cannot."""
     state = request.app[STATE]
+    try:
+        record = interactions.deliver(state, request.app[HUB], build(state, *args, **kwargs))
+    except interactions.InteractionError as error:
+        return problem(error.status, str(error))
+    return json_response({"id": record.id, "token": record.token})
+
+
+async def create_interaction(request: web.Request) -> web.Response:
+    """A person runs a slash command in a channel or thread."""
     body = await _object(request)
     if body is None:
         return problem(400, 'send {"guild_id", "channel_id", "user_id", "name", ...}')
-    try:
-        options = body.get("options") or {}
-        if not isinstance(options, dict):
-            raise interactions.InteractionError("options must be an object")
-        record = interactions.build(
-            state,
-            guild_id=str(body.get("guild_id")),
-            channel_id=str(body.get("channel_id")),
-            user_id=str(body.get("user_id")),
-            name=str(body.get("name")),
-            subcommand=body.get("subcommand"),
-            subcommand_group=body.get("subcommand_group"),
-            options=options,
-            locale=str(body.get("locale", "en-US")),
-        )
-    except interactions.InteractionError as error:
-        return problem(error.status, str(error))
-    delivered = request.app[HUB].dispatch(
-        "INTERACTION_CREATE", record.payload, guild_id=record.payload["guild_id"]
+    options = body.get("options") or {}
+    if not isinstance(options, dict):
+        return problem(400, "options must be an object")
+    return await _interact(
+        request,
+        interactions.build,
+        guild_id=str(body.get("guild_id")),
+        channel_id=str(body.get("channel_id")),
+        user_id=str(body.get("user_id")),
+        name=str(body.get("name")),
+        subcommand=body.get("subcommand"),
+        subcommand_group=body.get("subcommand_group"),
+        options=options,
+        locale=str(body.get("locale", "en-US")),
     )
-    if not delivered:
-        del state.interactions[record.id]
-        del state.interactions_by_token[record.token]
-        return problem(
-            409, "no gateway session receives this server's events, so no bot would see it"
-        )
-    return json_response({"id": record.id, "token": record.token})
+
+
+async def use_component(request: web.Request) -> web.Response:
+    """A person presses a button (or chooses in a select: "values") on a message."""
+    body = await _object(request)
+    if body is None or not isinstance(body.get("user_id"), str):
+        return problem(400, 'send {"user_id", "values"?: [...], "locale"?}')
+    return await _interact(
+        request,
+        interactions.build_component,
+        message_id=request.match_info["message_id"],
+        custom_id=request.match_info["custom_id"],
+        user_id=body["user_id"],
+        values=body.get("values"),
+        locale=str(body.get("locale", "en-US")),
+    )
+
+
+async def submit_modal(request: web.Request) -> web.Response:
+    """The person submits the modal the bot opened for an interaction: {"values": {custom_id:
+    text or [choices]}}."""
+    body = await _object(request)
+    if body is None or not isinstance(body.get("values", {}), dict):
+        return problem(400, 'send {"values": {"custom_id": "text"}, "user_id"?}')
+    return await _interact(
+        request,
+        interactions.build_modal_submit,
+        request.match_info["interaction_id"],
+        values=body.get("values", {}),
+        user_id=body.get("user_id"),
+        locale=str(body.get("locale", "en-US")),
+    )
+
+
+async def ephemeral_replies(request: web.Request) -> web.Response:
+    """What only this person saw: the ephemeral responses to their interactions, newest first,
+    each with the interaction's id and channel (`?channel_id=` narrows it)."""
+    state = request.app[STATE]
+    user_id = request.match_info["user_id"]
+    channel_id = request.query.get("channel_id")
+    replies = []
+    for record in state.interactions.values():
+        if record.user_id != user_id or channel_id not in (None, record.channel_id):
+            continue
+        for message in (record.original, *record.followups):
+            if message is not None and message["flags"] & messages.EPHEMERAL:
+                replies.append(
+                    {
+                        "interaction_id": record.id,
+                        "channel_id": record.channel_id,
+                        "message": message,
+                    }
+                )
+    replies.sort(key=lambda reply: int(reply["message"]["id"]), reverse=True)
+    return json_response({"replies": replies})
 
 
 async def get_interaction(request: web.Request) -> web.Response:
@@ -567,6 +621,9 @@ def routes() -> list[web.RouteDef]:
         web.patch("/_sim/application", update_application),
         web.post("/_sim/redirect_uris", set_redirect_uris),
         web.post("/_sim/interactions", create_interaction),
+        web.post("/_sim/messages/{message_id}/components/{custom_id}", use_component),
+        web.post("/_sim/interactions/{interaction_id}/modal", submit_modal),
+        web.get("/_sim/users/{user_id}/ephemeral", ephemeral_replies),
         web.get("/_sim/interactions/{interaction_id}", get_interaction),
         web.post("/_sim/clock", advance_clock),
         web.get("/_sim/ratelimits", get_rate_limits),

@@ -47,6 +47,7 @@ def post(
     """Store a new message and say MESSAGE_CREATE. In a thread it counts as activity: an
     archived thread is unarchived, and the author and the users it mentions join it."""
     state.channel_messages(message["channel_id"])[message["id"]] = message
+    state.message_channel[message["id"]] = message["channel_id"]
     if isinstance(channel, Thread):
         channel.message_count += 1
         channel.total_message_sent += 1
@@ -74,6 +75,7 @@ def deleted(
     channel_id = channel.id if isinstance(channel, Thread) else channel["id"]
     if state.channel_messages(channel_id).pop(message_id, None) is None:
         return
+    state.message_channel.pop(message_id, None)
     if isinstance(channel, Thread):
         channel.message_count = max(0, channel.message_count - 1)
     _dispatch_message(

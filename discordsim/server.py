@@ -21,10 +21,10 @@ from discordsim import (
     channels,
     control,
     gateway,
-    interactions,
     oauth,
     pages,
     ratelimits,
+    responses,
     rest,
     sample,
 )
@@ -243,7 +243,7 @@ def create_app(state: State, base_url: str) -> web.Application:
         + oauth.routes()
         + rest.routes()
         + channels.routes()
-        + interactions.routes()
+        + responses.routes()
         + cdn.routes()
     )
     app.router.add_get("/gateway", gateway.gateway)

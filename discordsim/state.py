@@ -201,27 +201,46 @@ class AuthCode:
 
 @dataclass
 class InteractionRecord:
+    """An interaction the simulator sent, and everything the bot answered to it."""
+
     id: str
     token: str
     payload: dict[str, Any]
     created_at: float
     command_name: str = ""
+    # Interactions > Receiving and Responding > Interaction Type: 2 a command, 3 a component,
+    # 5 a modal's submission.
+    kind: int = 2
+    user_id: str = ""
+    guild_id: str = ""
+    channel_id: str = ""
+    # The message whose component was used (type 3, and type 5 for a modal opened from one).
+    message_id: str | None = None
     callback: dict[str, Any] | None = None
     original: dict[str, Any] | None = None
     followups: list[dict[str, Any]] = field(default_factory=list)
     responses: list[dict[str, Any]] = field(default_factory=list)
+    # A MODAL callback's modal, and the interaction its submission became.
+    modal: dict[str, Any] | None = None
+    modal_submission: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "token": self.token,
+            "type": self.kind,
             "command_name": self.command_name,
+            "user_id": self.user_id,
+            "channel_id": self.channel_id,
+            "message_id": self.message_id,
             "interaction": self.payload,
             "acknowledged": self.callback is not None,
             "callback": self.callback,
             "original": self.original,
             "followups": self.followups,
             "responses": self.responses,
+            "modal": self.modal,
+            "modal_submission": self.modal_submission,
         }
 
 
@@ -522,6 +541,8 @@ class State:
         self.threads: dict[str, Thread] = {}
         # Create Message's enforce_nonce: (author, nonce) -> (message id, channel id, when).
         self.nonces: dict[tuple[str, str], tuple[str, str, float]] = {}
+        # Which channel holds each stored message.
+        self.message_channel: dict[str, str] = {}
         self.last_sweep = 0.0
 
     def to_scenario(self) -> dict[str, Any]:

@@ -267,6 +267,41 @@ class SimClient:
         }
         return self.call("POST", "/_sim/interactions", body)
 
+    def press(
+        self,
+        message_id: str,
+        custom_id: str,
+        user_id: str,
+        values: list[Any] | None = None,
+        *,
+        locale: str = "en-US",
+    ) -> dict[str, str]:
+        """A person presses a button (or picks `values` in a select) on a message; the bot gets
+        the MESSAGE_COMPONENT interaction. Returns {"id", "token"}."""
+        body: dict[str, Any] = {"user_id": user_id, "locale": locale}
+        if values is not None:
+            body["values"] = values
+        path = f"/_sim/messages/{message_id}/components/{urllib.parse.quote(custom_id, safe='')}"
+        return self.call("POST", path, body)
+
+    def submit_modal(
+        self, interaction_id: str, values: dict[str, Any], user_id: str | None = None
+    ) -> dict[str, str]:
+        """Submit the modal the bot opened in answer to `interaction_id`, a value per input's
+        custom_id; the bot gets the MODAL_SUBMIT interaction. Returns {"id", "token"}."""
+        body: dict[str, Any] = {"values": values}
+        if user_id is not None:
+            body["user_id"] = user_id
+        return self.call("POST", f"/_sim/interactions/{interaction_id}/modal", body)
+
+    def ephemeral_replies(
+        self, user_id: str, channel_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The ephemeral messages this person got, newest first: [{"interaction_id",
+        "channel_id", "message"}]."""
+        query = {"channel_id": channel_id}
+        return self.call("GET", f"/_sim/users/{user_id}/ephemeral", query=query)["replies"]
+
     def interaction_response(self, interaction_id: str) -> dict[str, Any]:
         """What the bot answered: callback, original message, followups, every response call."""
         return self.call("GET", f"/_sim/interactions/{interaction_id}")

@@ -7,6 +7,7 @@ import base64
 import hashlib
 import json
 import secrets
+import threading
 import time
 import zlib
 from collections.abc import Callable
@@ -147,3 +148,52 @@ async def events_until(gateway: RawGateway, name: str, timeout: float = 5.0) -> 
         if payload["op"] == 0:
             seen.append(payload)
     return seen
+
+
+class Listener:
+    """A raw gateway session kept open in a thread of its own while a sync test runs, so the
+    simulator has a bot to send INTERACTION_CREATE and the rest to; it records every dispatch."""
+
+    def __init__(self, sim, intents: int = GUILDS) -> None:
+        self.sim = sim
+        self.intents = intents
+        self.dispatches: list[dict[str, Any]] = []
+        self._ready = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
+
+    async def _run(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        session, gateway = await identified(self.sim, self.intents)
+        self._ready.set()
+        try:
+            while not self._stop.is_set():
+                try:
+                    payload = await gateway.receive(timeout=0.05)
+                except TimeoutError:
+                    continue
+                if payload is None:
+                    break
+                if payload["op"] == 0:
+                    self.dispatches.append(payload)
+        finally:
+            await session.close()
+
+    def __enter__(self) -> Listener:
+        self._thread.start()
+        assert self._ready.wait(10), "the gateway did not become ready"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(5)
+
+    def events(self, name: str) -> list[dict[str, Any]]:
+        return [payload["d"] for payload in list(self.dispatches) if payload["t"] == name]
+
+    def wait_for(self, name: str, count: int = 1) -> list[dict[str, Any]]:
+        wait_until(lambda: len(self.events(name)) >= count)
+        return self.events(name)
