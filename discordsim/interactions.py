@@ -31,7 +31,7 @@ class InteractionError(ValueError):
         self.status = status
 
 
-def _find_command(state: State, guild_id: str, name: str) -> dict[str, Any]:
+def find_command(state: State, guild_id: str, name: str) -> dict[str, Any]:
     for scope in (guild_id, None):
         for command in state.commands.get(scope, {}).values():
             if command["name"] == name and command["type"] == 1:
@@ -42,12 +42,27 @@ def _find_command(state: State, guild_id: str, name: str) -> dict[str, Any]:
     )
 
 
-def _offered_to(command: dict[str, Any], member_permissions: int) -> bool:
+def offered_to(command: dict[str, Any], member_permissions: int) -> bool:
     required = command.get("default_member_permissions")
     if required is None or member_permissions & permissions.ADMINISTRATOR:
         return True
     required = int(required)
     return required != 0 and member_permissions & required == required
+
+
+def command_paths(
+    command: dict[str, Any],
+) -> list[tuple[str | None, str | None, list[dict[str, Any]]]]:
+    """How a slash command can be run: (group, subcommand, its options) for each path."""
+    definitions = command.get("options") or []
+    paths: list[tuple[str | None, str | None, list[dict[str, Any]]]] = []
+    for item in definitions:
+        if item["type"] == SUB_COMMAND_GROUP:
+            for sub in item.get("options") or []:
+                paths.append((item["name"], sub["name"], sub.get("options") or []))
+        elif item["type"] == SUB_COMMAND:
+            paths.append((None, item["name"], item.get("options") or []))
+    return paths or [(None, None, definitions)]
 
 
 def _user(state: State, value: Any) -> User | None:
@@ -268,11 +283,11 @@ def build(
     if isinstance(channel, Thread) and channel.archived:
         # Topics > Threads: nobody can use application commands in an archived thread.
         raise InteractionError("the thread is archived; commands cannot be run in it")
-    command = _find_command(state, guild_id, name)
+    command = find_command(state, guild_id, name)
     member_permissions = access.permissions_in(state, guild, channel, user_id)
     if not member_permissions & access.USE_APPLICATION_COMMANDS:
         raise InteractionError(f"{user.username} may not use commands in this channel", 403)
-    if not _offered_to(command, access.guild_permissions(state, guild, user_id)[0]):
+    if not offered_to(command, access.guild_permissions(state, guild, user_id)[0]):
         # Interactions > Application Commands > Permissions: Discord neither shows nor runs a
         # command for a member without its default_member_permissions ("0": admins only).
         raise InteractionError(

@@ -19,6 +19,7 @@ from aiohttp import web
 from discordsim import (
     cdn,
     channels,
+    client,
     control,
     gateway,
     oauth,
@@ -43,6 +44,7 @@ USER_AGENT_RE = re.compile(r"^DiscordBot \(https?://[^\s,()]+(?:, ?| )[^\s,()]+\
 # serves curl's, Ruby's or python-requests' own agents (discord/discord-api-docs#4908, 2022-05),
 # and as of discord.py 2.7 its webhook adapter sends aiohttp's default "Python/3.11 aiohttp/...".
 USER_AGENT_EXEMPT = (f"{API}/webhooks/", f"{API}/interactions/")
+UNLOGGED = ("/_sim/", "/channels", "/client.js")
 
 
 def is_loopback(host: str) -> bool:
@@ -167,7 +169,8 @@ async def simulate(request: web.Request, handler: Handler) -> web.StreamResponse
     path = request.path
     simulated = path.startswith(("/api/", "/oauth2/"))
     entry = None
-    if not path.startswith("/_sim/") and path != "/gateway":
+    # The control API, the gateway and the simulated Discord client are not what an app sends.
+    if not path.startswith(UNLOGGED) and path != "/gateway":
         entry = await _start_log(request)
     state = request.app[STATE]
     try:
@@ -202,6 +205,7 @@ async def simulate(request: web.Request, handler: Handler) -> web.StreamResponse
     if entry is not None:
         entry["status"] = response.status
         entry["ended"] = time.time()
+        state.completed_requests += 1
     return response
 
 
@@ -246,6 +250,7 @@ def create_app(state: State, base_url: str) -> web.Application:
         + responses.routes()
         + cdn.routes()
     )
+    client.setup(app)
     app.router.add_get("/gateway", gateway.gateway)
     app.router.add_get("/", index)
     app.on_response_prepare.append(_via)

@@ -529,6 +529,8 @@ class State:
         self.interactions_by_token: dict[str, InteractionRecord] = {}
         self.request_log: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_SIZE)
         self.request_counter = 0
+        # Requests answered: the client page reloads when this moves.
+        self.completed_requests = 0
         self.faults: list[dict[str, Any]] = []
         self.latency: list[dict[str, Any]] = []
         self.rate_buckets: dict[tuple[str, str, str], list[float]] = {}

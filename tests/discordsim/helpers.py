@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
+import requests
 import zstandard
 
 from discordsim import sample
@@ -197,3 +198,22 @@ class Listener:
     def wait_for(self, name: str, count: int = 1) -> list[dict[str, Any]]:
         wait_until(lambda: len(self.events(name)) >= count)
         return self.events(name)
+
+
+def button_row(*buttons: tuple[str, str]) -> list[dict[str, Any]]:
+    """One action row of primary buttons, each (custom_id, label)."""
+    return [
+        {
+            "type": 1,
+            "components": [
+                {"type": 2, "style": 1, "custom_id": custom_id, "label": label}
+                for custom_id, label in buttons
+            ],
+        }
+    ]
+
+
+def answer(sim, interaction: dict[str, Any], body: dict[str, Any]) -> Any:
+    """The bot's callback to an interaction ({"id", "token"} or the INTERACTION_CREATE data)."""
+    url = f"{sim.url}/api/v10/interactions/{interaction['id']}/{interaction['token']}/callback"
+    return requests.post(url, json=body, timeout=10)

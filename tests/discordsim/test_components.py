@@ -8,11 +8,9 @@ import requests
 
 from discordsim import sample
 from discordsim.testing import SimError
-from tests.discordsim.helpers import GUILDS, Listener
 
 HQ = sample.FIGHTRISE_HQ_ID
 MATCHES = sample.channel_id(HQ, "matches")
-GUILD_MESSAGES = 1 << 9
 ROWS = [
     {
         "type": 1,
@@ -49,12 +47,6 @@ MODAL = {
         },
     ],
 }
-
-
-@pytest.fixture
-def listening(sim):
-    with Listener(sim, intents=GUILDS | GUILD_MESSAGES) as listener:
-        yield listener
 
 
 @pytest.fixture
