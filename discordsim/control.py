@@ -37,6 +37,7 @@ GUILD_FIELDS = {
 
 
 APPLICATION_SWITCHES = {"bot_public", "bot_require_code_grant"}
+THREAD_FIELDS = {"name", "archived", "locked"}
 CHANNEL_FIELDS = {
     "name",
     "type",
@@ -367,7 +368,7 @@ async def update_channel(request: web.Request) -> web.Response:
     guild, channel = found
     body = await _object(request)
     if isinstance(channel, Thread):
-        return problem(400, "this is a thread; the bot changes threads with PATCH /channels/{id}")
+        return _update_thread(request, guild, channel, body)
     if not body or set(body) - CHANNEL_FIELDS:
         return problem(400, f"send some of: {', '.join(sorted(CHANNEL_FIELDS))}")
     before = access.can_view(state, guild, channel, state.bot.id)
@@ -382,6 +383,32 @@ async def update_channel(request: web.Request) -> web.Response:
     if not before and access.can_view(state, guild, channel, state.bot.id):
         _sync_threads(request, guild, channel)
     return json_response({"delivered": delivered})
+
+
+def _update_thread(request: web.Request, guild: Any, thread: Thread, body: Any) -> web.Response:
+    """What a moderator does to a thread: rename, archive or unarchive, lock or unlock it
+    (THREAD_UPDATE)."""
+    if (
+        not body
+        or set(body) - THREAD_FIELDS
+        or not all(isinstance(body[key], bool) for key in ("archived", "locked") if key in body)
+        or not isinstance(body.get("name", "x"), str)
+        or not body.get("name", "x")
+    ):
+        return problem(400, 'send some of {"name": "...", "archived": bool, "locked": bool}')
+    state = request.app[STATE]
+    now = state.now()
+    if "name" in body:
+        thread.name = body["name"]
+    if "locked" in body:
+        thread.locked = body["locked"]
+    if "archived" in body and body["archived"] != thread.archived:
+        thread.archived = body["archived"]
+        thread.archive_timestamp = now
+        if not thread.archived:
+            thread.last_activity = now
+    events.thread_updated(state, request.app[HUB], guild, thread)
+    return json_response(_thread_row(thread))
 
 
 async def create_channel(request: web.Request) -> web.Response:

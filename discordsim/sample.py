@@ -320,6 +320,31 @@ def sample_scenario() -> dict[str, Any]:
     }
 
 
+def add_players(scenario: dict[str, Any], guild_id: str, count: int) -> list[str]:
+    """Add `count` plain members ("player1", "player2", ...) to a server of the scenario, for
+    brackets bigger than the sample people; returns their ids in order."""
+    guild = next(guild for guild in scenario["guilds"] if guild["id"] == guild_id)
+    start = snowflake.timestamp_ms(guild_id) + 3600000
+    ids = []
+    for number in range(1, count + 1):
+        user_id = snowflake.make(start + number * 1000, worker=4, process=2, increment=number)
+        scenario["users"].append(
+            {
+                "id": user_id,
+                "username": f"player{number}",
+                "global_name": f"Player {number}",
+                "discriminator": "0",
+                "avatar": None,
+            }
+        )
+        scenario["members"].append(
+            {"guild_id": guild_id, "user_id": user_id, "permissions": _EVERYONE}
+        )
+        ids.append(user_id)
+    guild["member_count"] = max(guild.get("member_count", 1), len(ids) + 1)
+    return ids
+
+
 def bulk_scenario(
     guilds: int = 2500,
     bot_in: int = 2500,

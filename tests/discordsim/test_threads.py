@@ -312,3 +312,21 @@ def test_regaining_a_channel_syncs_its_threads(sim, thread):
         await session.close()
 
     asyncio.run(scenario())
+
+
+def test_a_moderator_can_archive_lock_and_rename_a_thread(sim, thread, api):
+    created = thread(type=11)
+
+    async def scenario():
+        session, gateway = await identified(sim)
+        row = await asyncio.to_thread(
+            sim.update_channel, created["id"], archived=True, locked=True, name="A (done)"
+        )
+        assert row["thread_metadata"]["archived"] and row["thread_metadata"]["locked"]
+        update = (await events_until(gateway, "THREAD_UPDATE"))[-1]["d"]
+        assert update["name"] == "A (done)" and update["thread_metadata"]["locked"] is True
+        await session.close()
+
+    asyncio.run(scenario())
+    refused = api("POST", f"/channels/{created['id']}/messages", bot=True, json={"content": "x"})
+    assert refused.json() == {"message": "Thread is archived", "code": 50083}
