@@ -46,6 +46,14 @@ def unauthorized() -> web.Response:
     return api_error(401, "401: Unauthorized")
 
 
+def missing_access() -> web.Response:
+    return api_error(403, "Missing Access", 50001)
+
+
+def missing_permissions() -> web.Response:
+    return api_error(403, "Missing Permissions", 50013)
+
+
 def form_error(field_errors: dict[str, tuple[str, str]]) -> web.Response:
     """Code 50035 with the nested "errors" object: {field: {"_errors": [{code, message}]}}."""
     errors = {
@@ -53,6 +61,34 @@ def form_error(field_errors: dict[str, tuple[str, str]]) -> web.Response:
         for name, (code, message) in field_errors.items()
     }
     return json_response({"code": 50035, "errors": errors, "message": "Invalid Form Body"}, 400)
+
+
+class FormErrors:
+    """Reference > Error Messages: 50035 Invalid Form Body, with every problem at its path in
+    the nested "errors" object ({"components": {"0": {"custom_id": {"_errors": [...]}}}})."""
+
+    def __init__(self) -> None:
+        self.tree: dict[str, Any] = {}
+
+    def add(self, path: list[str | int], code: str, message: str) -> None:
+        node = self.tree
+        for key in path:
+            node = node.setdefault(str(key), {})
+        node.setdefault("_errors", []).append({"code": code, "message": message})
+
+    def __bool__(self) -> bool:
+        return bool(self.tree)
+
+    def response(self) -> web.Response:
+        return json_response(
+            {"code": 50035, "errors": self.tree, "message": "Invalid Form Body"}, 400
+        )
+
+
+def invalid_form(path: list[str | int], code: str, message: str) -> web.Response:
+    errors = FormErrors()
+    errors.add(path, code, message)
+    return errors.response()
 
 
 def oauth_error(status: int, error: str, description: str | None = None) -> web.Response:
@@ -94,9 +130,40 @@ def caller(request: web.Request) -> Caller | None:
     return None
 
 
+def bot_caller(request: web.Request) -> Caller | None:
+    """The caller when it is the bot (a Bot token), else None."""
+    who = caller(request)
+    return who if who is not None and who.is_bot else None
+
+
 async def read_json(request: web.Request) -> Any:
     """The JSON body, or None when there is none or it does not parse."""
     try:
         return json.loads(await request.read() or b"null")
     except ValueError:
         return None
+
+
+async def read_message_body(request: web.Request) -> tuple[Any, list[dict[str, Any]]]:
+    """The JSON body, or payload_json plus the files of a multipart upload."""
+    if request.content_type == "multipart/form-data":
+        form = await request.post()
+        files = []
+        for field_name, value in form.items():
+            if isinstance(value, web.FileField):
+                content = value.file.read()
+                files.append(
+                    {
+                        "field": field_name,
+                        "filename": value.filename,
+                        "size": len(content),
+                        "content_type": value.content_type,
+                    }
+                )
+        raw = form.get("payload_json")
+        body = json.loads(raw) if isinstance(raw, str) else None
+        return body, files
+    try:
+        return json.loads(await request.read() or b"null"), []
+    except ValueError:
+        return None, []

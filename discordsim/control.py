@@ -7,9 +7,20 @@ from typing import Any
 
 from aiohttp import web
 
-from discordsim import interactions, permissions, sample, snowflake
+from discordsim import (
+    access,
+    channels,
+    events,
+    interactions,
+    messages,
+    payloads,
+    permissions,
+    ratelimits,
+    sample,
+    snowflake,
+)
 from discordsim.common import HUB, STATE, json_response, read_json
-from discordsim.state import HASH_RE, ScenarioError
+from discordsim.state import HASH_RE, ScenarioError, Thread, parse_rate_limits
 
 FAULT_STATUSES = {429} | set(range(500, 600))
 GUILD_FIELDS = {
@@ -26,6 +37,16 @@ GUILD_FIELDS = {
 
 
 APPLICATION_SWITCHES = {"bot_public", "bot_require_code_grant"}
+THREAD_FIELDS = {"name", "archived", "locked"}
+CHANNEL_FIELDS = {
+    "name",
+    "type",
+    "topic",
+    "nsfw",
+    "position",
+    "permission_overwrites",
+    "bot_denied",
+}
 
 
 def problem(status: int, message: str) -> web.Response:
@@ -101,6 +122,9 @@ async def add_fault(request: web.Request) -> web.Response:
     retry_after = body.get("retry_after", 1.0)
     if not isinstance(retry_after, int | float) or retry_after < 0:
         return problem(400, "retry_after must be a non-negative number of seconds")
+    scope = body.get("scope", "user")
+    if scope not in ("user", "shared"):
+        return problem(400, 'scope must be "user" or "shared" (send "global": true for global)')
     fault = {
         "path": body["path"],
         "method": body.get("method"),
@@ -109,6 +133,7 @@ async def add_fault(request: web.Request) -> web.Response:
         "timeout": timeout,
         "retry_after": float(retry_after),
         "global": bool(body.get("global", False)),
+        "scope": scope,
     }
     request.app[STATE].faults.append(fault)
     return json_response({"faults": request.app[STATE].faults})
@@ -245,10 +270,181 @@ async def update_guild(request: web.Request) -> web.Response:
             return problem(400, str(error))
     for key, value in body.items():
         setattr(guild, key, value)
+    state.index_channels()
     if "owner_id" in body and body["owner_id"] in state.users:
         state.members[guild.id][body["owner_id"]] = permissions.ALL
     delivered = request.app[HUB].guild_updated(guild) if guild.bot_present else 0
     return json_response({"delivered": delivered})
+
+
+def _declared_channel(request: web.Request) -> tuple[Any, Any] | web.Response:
+    found = request.app[STATE].find_channel(request.match_info["channel_id"])
+    if found is None:
+        return problem(404, "no such channel")
+    return found
+
+
+async def get_channel(request: web.Request) -> web.Response:
+    """A channel or thread, what the bot and each member may do there, and its message count."""
+    state = request.app[STATE]
+    found = _declared_channel(request)
+    if isinstance(found, web.Response):
+        return found
+    guild, channel = found
+    people = [
+        {
+            "user_id": user_id,
+            "permissions": str(access.permissions_in(state, guild, channel, user_id)),
+        }
+        for user_id in state.members[guild.id]
+    ]
+    extra = {"member_ids": list(channel.members)} if isinstance(channel, Thread) else {}
+    return json_response(
+        {
+            **extra,
+            "channel": channels.channel_payload(state, guild, channel),
+            "bot_permissions": str(access.bot_permissions_in(state, guild, channel)),
+            "people": people,
+            "message_count": len(state.channel_messages(request.match_info["channel_id"])),
+        }
+    )
+
+
+def _thread_row(thread: Thread) -> dict[str, Any]:
+    return {**payloads.thread_object(thread), "member_ids": list(thread.members)}
+
+
+async def guild_threads(request: web.Request) -> web.Response:
+    """Every thread of a server, archived ones too, each with `member_ids`."""
+    state = request.app[STATE]
+    guild = _guild(request)
+    if guild is None:
+        return problem(404, "no such server")
+    events.sweep(state, request.app[HUB])
+    return json_response({"threads": [_thread_row(t) for t in state.guild_threads(guild.id)]})
+
+
+async def channel_messages(request: web.Request) -> web.Response:
+    """Every message stored in a channel or thread, oldest first (ephemeral ones are not)."""
+    state = request.app[STATE]
+    found = _declared_channel(request)
+    if isinstance(found, web.Response):
+        return found
+    stored = state.channel_messages(request.match_info["channel_id"]).values()
+    return json_response({"messages": sorted(stored, key=lambda m: int(m["id"]))})
+
+
+def _sync_threads(request: web.Request, guild: Any, channel: dict[str, Any]) -> None:
+    """Events > Gateway Events > Thread List Sync: the bot has just gained access to a channel."""
+    state = request.app[STATE]
+    threads = [
+        thread
+        for thread in state.guild_threads(guild.id)
+        if thread.parent_id == channel["id"] and not thread.archived
+    ]
+    request.app[HUB].guild_event(
+        "THREAD_LIST_SYNC",
+        {
+            "guild_id": guild.id,
+            "channel_ids": [channel["id"]],
+            "threads": [payloads.thread_object(thread) for thread in threads],
+            "members": [
+                payloads.thread_member(thread, state.bot.id)
+                for thread in threads
+                if state.bot.id in thread.members
+            ],
+        },
+        guild.id,
+    )
+
+
+async def update_channel(request: web.Request) -> web.Response:
+    """Change a declared channel (name, topic, overwrites, the bot_denied shorthand):
+    CHANNEL_UPDATE, and THREAD_LIST_SYNC when the bot can now see it and could not before."""
+    state = request.app[STATE]
+    found = _declared_channel(request)
+    if isinstance(found, web.Response):
+        return found
+    guild, channel = found
+    body = await _object(request)
+    if isinstance(channel, Thread):
+        return _update_thread(request, guild, channel, body)
+    if not body or set(body) - CHANNEL_FIELDS:
+        return problem(400, f"send some of: {', '.join(sorted(CHANNEL_FIELDS))}")
+    before = access.can_view(state, guild, channel, state.bot.id)
+    try:
+        changed = state.parse_channels(guild, [{**channel, **body}], "channel")[0]
+    except ScenarioError as error:
+        return problem(400, str(error))
+    channel.clear()
+    channel.update(changed)
+    hub = request.app[HUB]
+    delivered = hub.guild_event("CHANNEL_UPDATE", payloads.channel_object(guild, channel), guild.id)
+    if not before and access.can_view(state, guild, channel, state.bot.id):
+        _sync_threads(request, guild, channel)
+    return json_response({"delivered": delivered})
+
+
+def _update_thread(request: web.Request, guild: Any, thread: Thread, body: Any) -> web.Response:
+    """What a moderator does to a thread: rename, archive or unarchive, lock or unlock it
+    (THREAD_UPDATE)."""
+    if (
+        not body
+        or set(body) - THREAD_FIELDS
+        or not all(isinstance(body[key], bool) for key in ("archived", "locked") if key in body)
+        or not isinstance(body.get("name", "x"), str)
+        or not body.get("name", "x")
+    ):
+        return problem(400, 'send some of {"name": "...", "archived": bool, "locked": bool}')
+    state = request.app[STATE]
+    now = state.now()
+    if "name" in body:
+        thread.name = body["name"]
+    if "locked" in body:
+        thread.locked = body["locked"]
+    if "archived" in body and body["archived"] != thread.archived:
+        thread.archived = body["archived"]
+        thread.archive_timestamp = now
+        if not thread.archived:
+            thread.last_activity = now
+    events.thread_updated(state, request.app[HUB], guild, thread)
+    return json_response(_thread_row(thread))
+
+
+async def create_channel(request: web.Request) -> web.Response:
+    """A new channel in a server (CHANNEL_CREATE); the body is a scenario channel, id optional."""
+    state = request.app[STATE]
+    guild = _guild(request)
+    if guild is None:
+        return problem(404, "no such server")
+    body = await _object(request)
+    if body is None or set(body) - CHANNEL_FIELDS - {"id"}:
+        return problem(400, f"send name and some of: {', '.join(sorted(CHANNEL_FIELDS))}")
+    body.setdefault("id", state.ids.next())
+    body.setdefault("position", len(guild.channels))
+    if state.find_channel(str(body["id"])) is not None:
+        return problem(409, "a channel with this id exists")
+    try:
+        channel = state.parse_channels(guild, [body], "channel")[0]
+    except ScenarioError as error:
+        return problem(400, str(error))
+    guild.channels.append(channel)
+    state.index_channels()
+    data = payloads.channel_object(guild, channel)
+    request.app[HUB].guild_event("CHANNEL_CREATE", data, guild.id)
+    return json_response(data)
+
+
+async def delete_channel(request: web.Request) -> web.Response:
+    """Delete a channel (CHANNEL_DELETE; its threads and messages go too) or a thread
+    (THREAD_DELETE)."""
+    state = request.app[STATE]
+    found = _declared_channel(request)
+    if isinstance(found, web.Response):
+        return found
+    guild, channel = found
+    events.delete_channel(state, request.app[HUB], guild, channel)
+    return json_response({"deleted": request.match_info["channel_id"]})
 
 
 async def update_application(request: web.Request) -> web.Response:
@@ -275,38 +471,91 @@ async def set_redirect_uris(request: web.Request) -> web.Response:
     return json_response({"redirect_uris": uris})
 
 
-async def create_interaction(request: web.Request) -> web.Response:
+async def _interact(request: web.Request, build: Any, *args: Any, **kwargs: Any) -> web.Response:
+    """Build an interaction and send it to the bot: {"id", "token"}, or the reason it cannot."""
     state = request.app[STATE]
+    try:
+        record = interactions.deliver(state, request.app[HUB], build(state, *args, **kwargs))
+    except interactions.InteractionError as error:
+        return problem(error.status, str(error))
+    return json_response({"id": record.id, "token": record.token})
+
+
+async def create_interaction(request: web.Request) -> web.Response:
+    """A person runs a slash command in a channel or thread."""
     body = await _object(request)
     if body is None:
         return problem(400, 'send {"guild_id", "channel_id", "user_id", "name", ...}')
-    try:
-        options = body.get("options") or {}
-        if not isinstance(options, dict):
-            raise interactions.InteractionError("options must be an object")
-        record = interactions.build(
-            state,
-            guild_id=str(body.get("guild_id")),
-            channel_id=str(body.get("channel_id")),
-            user_id=str(body.get("user_id")),
-            name=str(body.get("name")),
-            subcommand=body.get("subcommand"),
-            subcommand_group=body.get("subcommand_group"),
-            options=options,
-            locale=str(body.get("locale", "en-US")),
-        )
-    except interactions.InteractionError as error:
-        return problem(error.status, str(error))
-    delivered = request.app[HUB].dispatch(
-        "INTERACTION_CREATE", record.payload, guild_id=record.payload["guild_id"]
+    options = body.get("options") or {}
+    if not isinstance(options, dict):
+        return problem(400, "options must be an object")
+    return await _interact(
+        request,
+        interactions.build,
+        guild_id=str(body.get("guild_id")),
+        channel_id=str(body.get("channel_id")),
+        user_id=str(body.get("user_id")),
+        name=str(body.get("name")),
+        subcommand=body.get("subcommand"),
+        subcommand_group=body.get("subcommand_group"),
+        options=options,
+        locale=str(body.get("locale", "en-US")),
     )
-    if not delivered:
-        del state.interactions[record.id]
-        del state.interactions_by_token[record.token]
-        return problem(
-            409, "no gateway session receives this server's events, so no bot would see it"
-        )
-    return json_response({"id": record.id, "token": record.token})
+
+
+async def use_component(request: web.Request) -> web.Response:
+    """A person presses a button (or chooses in a select: "values") on a message."""
+    body = await _object(request)
+    if body is None or not isinstance(body.get("user_id"), str):
+        return problem(400, 'send {"user_id", "values"?: [...], "locale"?}')
+    return await _interact(
+        request,
+        interactions.build_component,
+        message_id=request.match_info["message_id"],
+        custom_id=request.match_info["custom_id"],
+        user_id=body["user_id"],
+        values=body.get("values"),
+        locale=str(body.get("locale", "en-US")),
+    )
+
+
+async def submit_modal(request: web.Request) -> web.Response:
+    """The person submits the modal the bot opened for an interaction: {"values": {custom_id:
+    text or [choices]}}."""
+    body = await _object(request)
+    if body is None or not isinstance(body.get("values", {}), dict):
+        return problem(400, 'send {"values": {"custom_id": "text"}, "user_id"?}')
+    return await _interact(
+        request,
+        interactions.build_modal_submit,
+        request.match_info["interaction_id"],
+        values=body.get("values", {}),
+        user_id=body.get("user_id"),
+        locale=str(body.get("locale", "en-US")),
+    )
+
+
+async def ephemeral_replies(request: web.Request) -> web.Response:
+    """What only this person saw: the ephemeral responses to their interactions, newest first,
+    each with the interaction's id and channel (`?channel_id=` narrows it)."""
+    state = request.app[STATE]
+    user_id = request.match_info["user_id"]
+    channel_id = request.query.get("channel_id")
+    replies = []
+    for record in state.interactions.values():
+        if record.user_id != user_id or channel_id not in (None, record.channel_id):
+            continue
+        for message in (record.original, *record.followups):
+            if message is not None and message["flags"] & messages.EPHEMERAL:
+                replies.append(
+                    {
+                        "interaction_id": record.id,
+                        "channel_id": record.channel_id,
+                        "message": message,
+                    }
+                )
+    replies.sort(key=lambda reply: int(reply["message"]["id"]), reverse=True)
+    return json_response({"replies": replies})
 
 
 async def get_interaction(request: web.Request) -> web.Response:
@@ -316,6 +565,46 @@ async def get_interaction(request: web.Request) -> web.Response:
     return json_response(record.as_json())
 
 
+async def get_rate_limits(request: web.Request) -> web.Response:
+    """The limits per route family, and since the last clear: requests admitted and 429s per
+    bucket, and the lower bound on the wall time those requests needed."""
+    state = request.app[STATE]
+    return json_response({"limits": ratelimits.limits(state), **ratelimits.stats(state)})
+
+
+async def set_rate_limits(request: web.Request) -> web.Response:
+    """{"thread_create": {"limit": 10, "window": 1.0}, ...}: new limits for route families."""
+    state = request.app[STATE]
+    body = await _object(request)
+    try:
+        changes = parse_rate_limits(body if body is not None else [], "body")
+    except ScenarioError as error:
+        return problem(400, str(error))
+    state.rate_limits.update(changes)
+    return json_response({"limits": ratelimits.limits(state)})
+
+
+async def clear_rate_limits(request: web.Request) -> web.Response:
+    """Zero the counts and start every bucket's window afresh (do this before measuring)."""
+    request.app[STATE].clear_rate_stats()
+    return json_response({"cleared": True})
+
+
+async def rate_limit_bound(request: web.Request) -> web.Response:
+    """{"requests": [["POST", "/api/v10/channels/1/threads"], ...]}: the least wall time that
+    sequence needs under the current limits, from fresh buckets."""
+    body = await _object(request)
+    planned = body.get("requests") if body else None
+    if not isinstance(planned, list) or not all(
+        isinstance(item, list | tuple)
+        and len(item) == 2
+        and all(isinstance(part, str) for part in item)
+        for item in planned
+    ):
+        return problem(400, 'send {"requests": [["POST", "/api/v10/channels/1/messages"], ...]}')
+    return json_response(await ratelimits.bound(request.app, [tuple(item) for item in planned]))
+
+
 async def advance_clock(request: web.Request) -> web.Response:
     body = await _object(request)
     seconds = body.get("seconds") if body else None
@@ -323,7 +612,9 @@ async def advance_clock(request: web.Request) -> web.Response:
         return problem(400, 'send {"seconds": 3600}')
     state = request.app[STATE]
     state.clock_offset += seconds
-    return json_response({"offset": state.clock_offset, "now": state.now()})
+    # Threads idle past their auto_archive_duration archive now (THREAD_UPDATE).
+    archived = events.sweep(state, request.app[HUB], force=True)
+    return json_response({"offset": state.clock_offset, "now": state.now(), "archived": archived})
 
 
 def routes() -> list[web.RouteDef]:
@@ -348,9 +639,22 @@ def routes() -> list[web.RouteDef]:
         web.post("/_sim/guilds/{guild_id}/outage", outage),
         web.post("/_sim/guilds/{guild_id}/recover", recover),
         web.patch("/_sim/guilds/{guild_id}", update_guild),
+        web.post("/_sim/guilds/{guild_id}/channels", create_channel),
+        web.get("/_sim/guilds/{guild_id}/threads", guild_threads),
+        web.get("/_sim/channels/{channel_id}", get_channel),
+        web.patch("/_sim/channels/{channel_id}", update_channel),
+        web.delete("/_sim/channels/{channel_id}", delete_channel),
+        web.get("/_sim/channels/{channel_id}/messages", channel_messages),
         web.patch("/_sim/application", update_application),
         web.post("/_sim/redirect_uris", set_redirect_uris),
         web.post("/_sim/interactions", create_interaction),
+        web.post("/_sim/messages/{message_id}/components/{custom_id}", use_component),
+        web.post("/_sim/interactions/{interaction_id}/modal", submit_modal),
+        web.get("/_sim/users/{user_id}/ephemeral", ephemeral_replies),
         web.get("/_sim/interactions/{interaction_id}", get_interaction),
         web.post("/_sim/clock", advance_clock),
+        web.get("/_sim/ratelimits", get_rate_limits),
+        web.patch("/_sim/ratelimits", set_rate_limits),
+        web.delete("/_sim/ratelimits", clear_rate_limits),
+        web.post("/_sim/ratelimits/bound", rate_limit_bound),
     ]

@@ -53,6 +53,7 @@ NOT_RESUMABLE = {4003, 4004, 4005, 4007, 4009, 4010, 4011, 4012, 4013, 4014}
 
 GUILDS_INTENT = 1 << 0
 GUILD_MEMBERS_INTENT = 1 << 1
+GUILD_MESSAGES_INTENT = 1 << 9
 # Events > Gateway > List of Intents.
 KNOWN_INTENTS = sum(1 << bit for bit in (*range(17), 20, 21, 24, 25))
 API_VERSIONS = {"9", "10"}
@@ -288,6 +289,16 @@ class GatewayHub:
             guild_id=guild.id,
             intent=GUILDS_INTENT,
         )
+
+    def guild_event(
+        self, event: str, data: Any, guild_id: str, *, intent: int = GUILDS_INTENT
+    ) -> int:
+        """A server's event (CHANNEL_*, THREAD_*, MESSAGE_*) to the shard that owns it, while
+        the bot is in that server."""
+        guild = self.state.guilds.get(guild_id)
+        if guild is None or not guild.bot_present:
+            return 0
+        return self.dispatch(event, data, guild_id=guild_id, intent=intent)
 
     def reconnect_all(self) -> int:
         """Op 7 to every identified connection; close any that has not gone a few seconds later."""

@@ -1,33 +1,22 @@
-"""Slash-command interactions: INTERACTION_CREATE as Discord builds it, callbacks, followups."""
+"""Interactions as Discord builds them: a slash command, a button or select, a modal's submission.
+
+Each becomes the INTERACTION_CREATE a person's action makes (Interactions > Receiving and
+Responding > Interaction Object); `responses` takes what the bot answers.
+"""
 
 from __future__ import annotations
 
 import base64
-import json
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from discordsim import access, messages, payloads, permissions
+from discordsim.gateway import GatewayHub
+from discordsim.state import InteractionRecord, State, Thread, User, random_token
 
-from discordsim import payloads, permissions
-from discordsim.common import API, BASE_URL, STATE, TRUE_VALUES, api_error, json_response
-from discordsim.state import (
-    INTERACTION_ACK_DEADLINE,
-    INTERACTION_TOKEN_TTL,
-    InteractionRecord,
-    State,
-    User,
-    iso,
-    random_token,
-)
-
-# Interactions > Receiving and Responding > Interaction Callback Type.
-PONG, CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE = 1, 4, 5
-DEFERRED_UPDATE_MESSAGE, UPDATE_MESSAGE, AUTOCOMPLETE_RESULT, MODAL = 6, 7, 8, 9
-# Resources > Message > Message Flags a response may set, and LOADING for a deferred one.
-EPHEMERAL, LOADING = 1 << 6, 1 << 7
-RESPONSE_FLAGS = (1 << 2) | EPHEMERAL | (1 << 12) | (1 << 13) | (1 << 15)
-CHAT_INPUT_COMMAND_MESSAGE = 20
+# Interactions > Receiving and Responding > Interaction Type.
+APPLICATION_COMMAND, MESSAGE_COMPONENT, MODAL_SUBMIT = 2, 3, 5
 # Interactions > Application Commands > Application Command Option Type.
 SUB_COMMAND, SUB_COMMAND_GROUP, STRING, INTEGER, BOOLEAN = 1, 2, 3, 4, 5
 USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT = 6, 7, 8, 9, 10, 11
@@ -42,7 +31,7 @@ class InteractionError(ValueError):
         self.status = status
 
 
-def _find_command(state: State, guild_id: str, name: str) -> dict[str, Any]:
+def find_command(state: State, guild_id: str, name: str) -> dict[str, Any]:
     for scope in (guild_id, None):
         for command in state.commands.get(scope, {}).values():
             if command["name"] == name and command["type"] == 1:
@@ -53,12 +42,27 @@ def _find_command(state: State, guild_id: str, name: str) -> dict[str, Any]:
     )
 
 
-def _offered_to(command: dict[str, Any], member_permissions: int) -> bool:
+def offered_to(command: dict[str, Any], member_permissions: int) -> bool:
     required = command.get("default_member_permissions")
     if required is None or member_permissions & permissions.ADMINISTRATOR:
         return True
     required = int(required)
     return required != 0 and member_permissions & required == required
+
+
+def command_paths(
+    command: dict[str, Any],
+) -> list[tuple[str | None, str | None, list[dict[str, Any]]]]:
+    """How a slash command can be run: (group, subcommand, its options) for each path."""
+    definitions = command.get("options") or []
+    paths: list[tuple[str | None, str | None, list[dict[str, Any]]]] = []
+    for item in definitions:
+        if item["type"] == SUB_COMMAND_GROUP:
+            for sub in item.get("options") or []:
+                paths.append((item["name"], sub["name"], sub.get("options") or []))
+        elif item["type"] == SUB_COMMAND:
+            paths.append((None, item["name"], item.get("options") or []))
+    return paths or [(None, None, definitions)]
 
 
 def _user(state: State, value: Any) -> User | None:
@@ -116,6 +120,15 @@ def _option_value(call: _Invocation, definition: dict[str, Any], value: Any) -> 
     choices = definition.get("choices")
     if choices and result not in [choice["value"] for choice in choices]:
         raise InteractionError(f"option {name!r} must be one of its choices")
+    # The Discord client keeps values inside min_value/max_value and min_length/max_length.
+    low, high = definition.get("min_value"), definition.get("max_value")
+    if kind in (INTEGER, NUMBER) and (
+        (low is not None and result < low) or (high is not None and result > high)
+    ):
+        raise InteractionError(f"option {name!r} must be between {low} and {high}")
+    shortest, longest = definition.get("min_length", 0), definition.get("max_length", 6000)
+    if kind == STRING and not shortest <= len(result) <= longest:
+        raise InteractionError(f"option {name!r} takes {shortest} to {longest} characters")
     return result
 
 
@@ -148,6 +161,110 @@ def _pick(definitions: list[dict[str, Any]], name: str, kind: int) -> dict[str, 
     raise InteractionError(f"no {label} named {name!r}")
 
 
+def _place(
+    state: State, guild_id: str, channel_id: str, user_id: str
+) -> tuple[Any, access.Channel, User]:
+    """The server, channel and person of an interaction, as Discord would let it happen: the
+    person is a member who can see the channel, and the bot is in the server."""
+    guild = state.guilds.get(guild_id)
+    if guild is None:
+        raise InteractionError(f"no server {guild_id!r}", 404)
+    if not guild.bot_present:
+        raise InteractionError("the bot is not in this server, so its commands are not there")
+    user = state.users.get(user_id)
+    if user is None or user_id not in state.members[guild_id]:
+        raise InteractionError(f"{user_id!r} is not a member of this server")
+    found = state.find_channel(channel_id)
+    if found is None or found[0] is not guild:
+        raise InteractionError(f"no channel {channel_id!r} in this server")
+    channel = found[1]
+    if not access.can_view(state, guild, channel, user_id):
+        raise InteractionError(f"{user.username} cannot see this channel", 403)
+    return guild, channel, user
+
+
+def _channel_id(channel: access.Channel) -> str:
+    return channel.id if isinstance(channel, Thread) else channel["id"]
+
+
+def _envelope(
+    state: State,
+    *,
+    guild: Any,
+    channel: access.Channel,
+    user: User,
+    kind: int,
+    data: dict[str, Any],
+    locale: str,
+) -> dict[str, Any]:
+    """The Interaction Object around `data`: where it happened, who did it, and the token."""
+    value = access.permissions_in(state, guild, channel, user.id)
+    if isinstance(channel, Thread):
+        partial_channel = payloads.thread_object(channel)
+    else:
+        partial_channel = payloads.channel_object(guild, channel)
+    partial_channel["permissions"] = str(value)
+    member = payloads.member_object(state, guild, user)
+    member["permissions"] = str(value)
+    interaction_id = state.ids.next()
+    token = base64.urlsafe_b64encode(f"interaction:{interaction_id}:{random_token(64)}".encode())
+    return {
+        "id": interaction_id,
+        "application_id": state.application.id,
+        "type": kind,
+        "data": data,
+        "guild": {
+            "id": guild.id,
+            "locale": guild.preferred_locale,
+            "features": list(guild.features),
+        },
+        "guild_id": guild.id,
+        "channel": partial_channel,
+        "channel_id": _channel_id(channel),
+        "member": member,
+        "token": token.decode().rstrip("="),
+        "version": 1,
+        "app_permissions": str(access.bot_permissions_in(state, guild, channel)),
+        "locale": locale,
+        "guild_locale": guild.preferred_locale,
+        "entitlements": [],
+        "entitlement_sku_ids": [],
+        "authorizing_integration_owners": {"0": guild.id},
+        "context": 0,
+        "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
+    }
+
+
+def _record(state: State, payload: dict[str, Any], **fields: Any) -> InteractionRecord:
+    record = InteractionRecord(
+        id=payload["id"],
+        token=payload["token"],
+        payload=payload,
+        created_at=state.now(),
+        kind=payload["type"],
+        user_id=payload["member"]["user"]["id"],
+        guild_id=payload["guild_id"],
+        channel_id=payload["channel_id"],
+        **fields,
+    )
+    state.interactions[record.id] = record
+    state.interactions_by_token[record.token] = record
+    state.issued_secrets.append(record.token)
+    return record
+
+
+def deliver(state: State, hub: GatewayHub, record: InteractionRecord) -> InteractionRecord:
+    """INTERACTION_CREATE to the shard that owns the server; 409 when no session gets it
+    (then the interaction is forgotten, as no bot saw it)."""
+    if not hub.dispatch("INTERACTION_CREATE", record.payload, guild_id=record.guild_id):
+        state.interactions.pop(record.id, None)
+        state.interactions_by_token.pop(record.token, None)
+        raise InteractionError(
+            "no gateway session receives this server's events, so no bot would see it", 409
+        )
+    return record
+
+
 def build(
     state: State,
     *,
@@ -160,22 +277,17 @@ def build(
     options: dict[str, Any] | None = None,
     locale: str = "en-US",
 ) -> InteractionRecord:
-    """The APPLICATION_COMMAND interaction a person makes by running /name subcommand options."""
-    guild = state.guilds.get(guild_id)
-    if guild is None:
-        raise InteractionError(f"no server {guild_id!r}", 404)
-    if not guild.bot_present:
-        raise InteractionError("the bot is not in this server, so its commands are not there")
-    user = state.users.get(user_id)
-    if user is None or user_id not in state.members[guild_id]:
-        raise InteractionError(f"{user_id!r} is not a member of this server")
-    channel = next((c for c in guild.channels if c["id"] == channel_id), None)
-    if channel is None:
-        raise InteractionError(f"no channel {channel_id!r} in this server")
-    command = _find_command(state, guild_id, name)
-    owner = guild.owner_id == user_id
-    member_permissions = permissions.ALL if owner else state.members[guild_id][user_id]
-    if not _offered_to(command, member_permissions):
+    """The APPLICATION_COMMAND interaction a person makes by running /name subcommand options
+    in a channel or a thread (which then comes as the interaction's `channel`)."""
+    guild, channel, user = _place(state, guild_id, channel_id, user_id)
+    if isinstance(channel, Thread) and channel.archived:
+        # Topics > Threads: nobody can use application commands in an archived thread.
+        raise InteractionError("the thread is archived; commands cannot be run in it")
+    command = find_command(state, guild_id, name)
+    member_permissions = access.permissions_in(state, guild, channel, user_id)
+    if not member_permissions & access.USE_APPLICATION_COMMANDS:
+        raise InteractionError(f"{user.username} may not use commands in this channel", 403)
+    if not offered_to(command, access.guild_permissions(state, guild, user_id)[0]):
         # Interactions > Application Commands > Permissions: Discord neither shows nor runs a
         # command for a member without its default_member_permissions ("0": admins only).
         raise InteractionError(
@@ -210,9 +322,6 @@ def build(
             raise InteractionError(f"/{name} needs a subcommand")
         top = _options(call, definitions, options or {})
         full_name = name
-
-    interaction_id = state.ids.next()
-    token = base64.urlsafe_b64encode(f"interaction:{interaction_id}:{random_token(64)}".encode())
     data: dict[str, Any] = {"id": command["id"], "name": command["name"], "type": 1}
     if top:
         data["options"] = top
@@ -220,440 +329,173 @@ def build(
         data["guild_id"] = command["guild_id"]
     if call.resolved:
         data["resolved"] = call.resolved
-    partial_channel = payloads.channel_object(guild, channel)
-    partial_channel["permissions"] = str(member_permissions)
-    member = payloads.member_object(state, guild, user)
-    member["permissions"] = str(member_permissions)
-    payload = {
-        "id": interaction_id,
-        "application_id": state.application.id,
-        "type": 2,
-        "data": data,
-        "guild": {
-            "id": guild.id,
-            "locale": guild.preferred_locale,
-            "features": list(guild.features),
-        },
-        "guild_id": guild.id,
-        "channel": partial_channel,
-        "channel_id": channel_id,
-        "member": member,
-        "token": token.decode().rstrip("="),
-        "version": 1,
-        "app_permissions": str(state.bot_permissions(guild)),
-        "locale": locale,
-        "guild_locale": guild.preferred_locale,
-        "entitlements": [],
-        "entitlement_sku_ids": [],
-        "authorizing_integration_owners": {"0": guild.id},
-        "context": 0,
-        "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
-    }
-    record = InteractionRecord(
-        id=interaction_id,
-        token=payload["token"],
-        payload=payload,
-        created_at=state.now(),
-        command_name=full_name,
+    payload = _envelope(
+        state,
+        guild=guild,
+        channel=channel,
+        user=user,
+        kind=APPLICATION_COMMAND,
+        data=data,
+        locale=locale,
     )
-    state.interactions[record.id] = record
-    state.interactions_by_token[record.token] = record
-    state.issued_secrets.append(record.token)
-    return record
+    return _record(state, payload, command_name=full_name)
 
 
-# Responding ---------------------------------------------------------------------------------
+# Components and modals ----------------------------------------------------------------------
 
 
-def unknown_interaction() -> web.Response:
-    return api_error(404, "Unknown interaction", 10062)
-
-
-def unknown_webhook() -> web.Response:
-    return api_error(404, "Unknown Webhook", 10015)
-
-
-async def _message_body(request: web.Request) -> tuple[Any, list[dict[str, Any]]]:
-    """The JSON body, or payload_json plus the files of a multipart upload."""
-    if request.content_type == "multipart/form-data":
-        form = await request.post()
-        files = []
-        for field_name, value in form.items():
-            if isinstance(value, web.FileField):
-                content = value.file.read()
-                files.append(
-                    {
-                        "field": field_name,
-                        "filename": value.filename,
-                        "size": len(content),
-                        "content_type": value.content_type,
-                    }
-                )
-        raw = form.get("payload_json")
-        body = json.loads(raw) if isinstance(raw, str) else None
-        return body, files
-    try:
-        return json.loads(await request.read() or b"null"), []
-    except ValueError:
-        return None, []
-
-
-def _check_message(
-    data: Any, files: list[dict[str, Any]], *, allow_empty: bool = False
-) -> web.Response | None:
-    if not isinstance(data, dict):
-        return api_error(400, "Cannot send an empty message", 50006)
-    content = data.get("content") or ""
-    if not isinstance(content, str):
-        return json_response(
-            {
-                "code": 50035,
-                "message": "Invalid Form Body",
-                "errors": {
-                    "content": {
-                        "_errors": [{"code": "BASE_TYPE_STRING", "message": "Must be a string."}]
-                    }
-                },
-            },
-            400,
-        )
-    if len(content) > 2000:
-        return json_response(
-            {
-                "code": 50035,
-                "message": "Invalid Form Body",
-                "errors": {
-                    "content": {
-                        "_errors": [
-                            {
-                                "code": "BASE_TYPE_MAX_LENGTH",
-                                "message": "Must be 2000 or fewer in length.",
-                            }
-                        ]
-                    }
-                },
-            },
-            400,
-        )
-    if len(data.get("embeds") or []) > 10:
-        return json_response(
-            {
-                "code": 50035,
-                "message": "Invalid Form Body",
-                "errors": {
-                    "embeds": {
-                        "_errors": [
-                            {
-                                "code": "BASE_TYPE_MAX_LENGTH",
-                                "message": "Must be 10 or fewer in length.",
-                            }
-                        ]
-                    }
-                },
-            },
-            400,
-        )
-    has_content = any(
-        data.get(key) for key in ("content", "embeds", "components", "poll", "sticker_ids")
-    )
-    if not allow_empty and not has_content and not files:
-        return api_error(400, "Cannot send an empty message", 50006)
+def find_message(
+    state: State, message_id: str
+) -> tuple[dict[str, Any], str, InteractionRecord | None] | None:
+    """A message by id: (message, channel id, None) for one in a channel, or (message, channel
+    id, record) for an ephemeral interaction response, which only its person sees."""
+    channel_id = state.message_channel.get(message_id)
+    if channel_id is not None:
+        message = state.channel_messages(channel_id).get(message_id)
+        if message is not None:
+            return message, channel_id, None
+    for record in state.interactions.values():
+        for message in (record.original, *record.followups):
+            if (
+                message is not None
+                and message["id"] == message_id
+                and message["flags"] & messages.EPHEMERAL
+            ):
+                return message, record.channel_id, record
     return None
 
 
-def _message(
+def _select_values(component: dict[str, Any], values: list[Any] | None) -> list[Any]:
+    if not isinstance(values, list):
+        raise InteractionError("a select takes a list of values")
+    low = component.get("min_values", 1)
+    high = component.get("max_values", 1)
+    if not low <= len(values) <= high:
+        raise InteractionError(f"pick between {low} and {high} values")
+    if component["type"] == messages.STRING_SELECT:
+        offered = {option["value"] for option in component.get("options", [])}
+        unknown = [value for value in values if value not in offered]
+        if unknown:
+            raise InteractionError(f"not among the options: {unknown}")
+    return values
+
+
+def build_component(
     state: State,
-    base_url: str,
-    record: InteractionRecord,
-    data: dict[str, Any],
-    files: list[dict[str, Any]],
-    flags: int,
-) -> dict[str, Any]:
-    payload = record.payload
-    user = payload["member"]["user"]
-    message_id = state.ids.next()
-    folder = f"{base_url}/attachments/{payload['channel_id']}/{message_id}"
-    attachments = [
-        {
-            "id": str(index),
-            "filename": item["filename"],
-            "size": item["size"],
-            "content_type": item["content_type"],
-            "url": f"{folder}/{item['filename']}",
-            "proxy_url": f"{folder}/{item['filename']}",
-        }
-        for index, item in enumerate(files)
-    ]
-    return {
-        "id": message_id,
-        "type": CHAT_INPUT_COMMAND_MESSAGE,
-        "content": data.get("content") or "",
-        "channel_id": payload["channel_id"],
-        "author": payloads.user_object(state.bot),
-        "attachments": attachments,
-        "embeds": data.get("embeds") or [],
-        "mentions": [],
-        "mention_roles": [],
-        "mention_everyone": False,
-        "pinned": False,
-        "tts": bool(data.get("tts", False)),
-        "timestamp": iso(state.now()),
-        "edited_timestamp": None,
-        "flags": flags,
-        "components": data.get("components") or [],
-        "application_id": state.application.id,
-        "webhook_id": state.application.id,
-        "position": 0,
-        "interaction_metadata": {
-            "id": record.id,
-            "type": 2,
-            "user": user,
-            "authorizing_integration_owners": payload["authorizing_integration_owners"],
-            "name": record.command_name,
-            "command_type": 1,
-        },
-        "interaction": {"id": record.id, "type": 2, "name": record.command_name, "user": user},
-    }
-
-
-def _log(
-    record: InteractionRecord, state: State, kind: str, request: web.Request, body: Any, status: int
-) -> None:
-    record.responses.append(
-        {
-            "kind": kind,
-            "method": request.method,
-            "path": request.path,
-            "body": body,
-            "status": status,
-            "at": state.now(),
-        }
+    *,
+    message_id: str,
+    custom_id: str,
+    user_id: str,
+    values: list[Any] | None = None,
+    locale: str = "en-US",
+) -> InteractionRecord:
+    """The MESSAGE_COMPONENT interaction a person makes by pressing a button (or choosing in a
+    select) on a message: the message exists, so does the component, it is enabled, and the
+    person is a member who can see the channel (or, for an ephemeral message, its person)."""
+    found = find_message(state, message_id)
+    if found is None:
+        raise InteractionError(f"no message {message_id!r}", 404)
+    message, channel_id, ephemeral_for = found
+    if ephemeral_for is not None and ephemeral_for.user_id != user_id:
+        raise InteractionError("only the person it was sent to sees an ephemeral message", 403)
+    location = state.find_channel(channel_id)
+    if location is None:
+        raise InteractionError("the message's channel is gone", 404)
+    guild, channel, user = _place(state, location[0].id, channel_id, user_id)
+    component = next(
+        (
+            item
+            for item in messages.walk(message.get("components") or [])
+            if item.get("custom_id") == custom_id
+        ),
+        None,
     )
+    if component is None or component["type"] not in (messages.BUTTON, *messages.SELECTS):
+        raise InteractionError(f"the message has no button or select {custom_id!r}", 404)
+    if component.get("disabled"):
+        raise InteractionError(f"{custom_id!r} is disabled", 409)
+    data: dict[str, Any] = {
+        "custom_id": custom_id,
+        "component_type": component["type"],
+        "id": component.get("id", 0),
+    }
+    if component["type"] in messages.SELECTS:
+        data["values"] = _select_values(component, values)
+    payload = _envelope(
+        state,
+        guild=guild,
+        channel=channel,
+        user=user,
+        kind=MESSAGE_COMPONENT,
+        data=data,
+        locale=locale,
+    )
+    payload["message"] = copy.deepcopy(message)
+    return _record(state, payload, message_id=message["id"])
 
 
-async def callback(request: web.Request) -> web.Response:
-    """POST /interactions/{id}/{token}/callback (discord.py adds ?with_response=1)."""
-    state = request.app[STATE]
-    record = state.interactions.get(request.match_info["interaction_id"])
-    if record is None or record.token != request.match_info["token"]:
-        return unknown_interaction()
-    body, files = await _message_body(request)
-    response = _callback(state, request, record, body, files)
-    _log(record, state, "callback", request, body, response.status)
-    return response
+def _submitted(component: dict[str, Any], values: dict[str, Any], left: set[str]) -> dict[str, Any]:
+    """One modal component as Interactions > Component Interaction Response Structures gives
+    it back, with the person's value."""
+    kind = component["type"]
+    if kind == messages.ACTION_ROW:
+        children = [_submitted(child, values, left) for child in component["components"]]
+        return {"type": kind, "id": component["id"], "components": children}
+    if kind == messages.LABEL:
+        inner = _submitted(component["component"], values, left)
+        return {"type": kind, "id": component["id"], "component": inner}
+    custom_id = component.get("custom_id")
+    if custom_id is None:
+        return {"type": kind, "id": component["id"]}
+    left.discard(custom_id)
+    if kind == messages.TEXT_INPUT:
+        value = values.get(custom_id, component.get("value") or "")
+        if not isinstance(value, str):
+            raise InteractionError(f"{custom_id!r} takes text")
+        low, high = component.get("min_length", 0), component.get("max_length", 4000)
+        if component.get("required", True) and not value:
+            raise InteractionError(f"{custom_id!r} is required")
+        if value and not low <= len(value) <= high:
+            raise InteractionError(f"{custom_id!r} takes {low} to {high} characters")
+        return {"type": kind, "id": component["id"], "custom_id": custom_id, "value": value}
+    chosen = _select_values(component, values.get(custom_id, []))
+    return {"type": kind, "id": component["id"], "custom_id": custom_id, "values": chosen}
 
 
-def _callback(
+def build_modal_submit(
     state: State,
-    request: web.Request,
-    record: InteractionRecord,
-    body: Any,
-    files: list[dict[str, Any]],
-) -> web.Response:
-    age = state.now() - record.created_at
-    if age > INTERACTION_TOKEN_TTL:
-        return unknown_interaction()
-    if record.callback is not None:
-        return api_error(400, "Interaction has already been acknowledged.", 40060)
-    if age > INTERACTION_ACK_DEADLINE:
-        # Past the 3-second deadline the token is invalidated (Interaction Callback).
-        return unknown_interaction()
-    if not isinstance(body, dict) or body.get("type") not in (
-        CHANNEL_MESSAGE,
-        DEFERRED_CHANNEL_MESSAGE,
-        MODAL,
-    ):
-        return json_response(
-            {
-                "code": 50035,
-                "message": "Invalid Form Body",
-                "errors": {
-                    "type": {
-                        "_errors": [
-                            {
-                                "code": "INTERACTION_RESPONSE_TYPE_INVALID",
-                                "message": "Invalid interaction response type",
-                            }
-                        ]
-                    }
-                },
-            },
-            400,
-        )
-    kind = body["type"]
-    data = body.get("data") or {}
+    interaction_id: str,
+    *,
+    values: dict[str, Any],
+    user_id: str | None = None,
+    locale: str = "en-US",
+) -> InteractionRecord:
+    """The MODAL_SUBMIT interaction a person makes by submitting the modal the bot opened in
+    answer to `interaction_id` (a MODAL callback), with a value per input's custom_id."""
+    origin = state.interactions.get(interaction_id)
+    if origin is None:
+        raise InteractionError(f"no interaction {interaction_id!r}", 404)
+    if origin.modal is None:
+        raise InteractionError("the bot opened no modal for this interaction", 409)
+    if origin.modal_submission is not None:
+        raise InteractionError("this modal was submitted already", 409)
+    if user_id is not None and user_id != origin.user_id:
+        raise InteractionError("only the person the modal was shown to can submit it", 403)
+    guild, channel, user = _place(state, origin.guild_id, origin.channel_id, origin.user_id)
+    left = set(values)
+    components = [_submitted(component, values, left) for component in origin.modal["components"]]
+    if left:
+        raise InteractionError(f"the modal has no inputs {sorted(left)}")
+    data = {"custom_id": origin.modal["custom_id"], "components": components}
+    payload = _envelope(
+        state, guild=guild, channel=channel, user=user, kind=MODAL_SUBMIT, data=data, locale=locale
+    )
     message = None
-    if kind == CHANNEL_MESSAGE:
-        error = _check_message(data, files)
-        if error is not None:
-            return error
-        message = _message(
-            state,
-            request.app[BASE_URL],
-            record,
-            data,
-            files,
-            int(data.get("flags") or 0) & RESPONSE_FLAGS,
-        )
-    elif kind == DEFERRED_CHANNEL_MESSAGE:
-        flags = int(data.get("flags") or 0) & EPHEMERAL
-        message = _message(state, request.app[BASE_URL], record, {}, [], flags | LOADING)
-    elif not isinstance(data, dict) or not all(
-        key in data for key in ("custom_id", "title", "components")
-    ):
-        return json_response(
-            {
-                "code": 50035,
-                "message": "Invalid Form Body",
-                "errors": {
-                    "data": {
-                        "_errors": [
-                            {
-                                "code": "MODEL_TYPE_CONVERT",
-                                "message": "A modal needs custom_id, title and components",
-                            }
-                        ]
-                    }
-                },
-            },
-            400,
-        )
-    record.callback = {"type": kind, "data": data}
-    record.original = message
-    if request.query.get("with_response") not in TRUE_VALUES:
-        return web.Response(status=204)
-    interaction: dict[str, Any] = {"id": record.id, "type": 2}
-    resource: dict[str, Any] = {"type": kind}
+    if origin.message_id is not None:
+        found = find_message(state, origin.message_id)
+        message = found[0] if found is not None else None
     if message is not None:
-        interaction["response_message_id"] = message["id"]
-        interaction["response_message_loading"] = bool(message["flags"] & LOADING)
-        interaction["response_message_ephemeral"] = bool(message["flags"] & EPHEMERAL)
-    if kind == CHANNEL_MESSAGE:
-        resource["message"] = message
-    return json_response({"interaction": interaction, "resource": resource})
-
-
-def _webhook_record(request: web.Request) -> InteractionRecord | web.Response:
-    """The interaction behind /webhooks/{application_id}/{token}, or the error to answer."""
-    state = request.app[STATE]
-    if request.match_info["application_id"] != state.application.id:
-        return unknown_webhook()
-    record = state.interactions_by_token.get(request.match_info["token"])
-    if record is None:
-        return unknown_webhook()
-    if state.now() - record.created_at > INTERACTION_TOKEN_TTL:
-        return api_error(401, "Invalid Webhook Token", 50027)
+        payload["message"] = copy.deepcopy(message)
+    record = _record(state, payload, message_id=origin.message_id)
+    origin.modal_submission = record.id
     return record
-
-
-def _edit(
-    state: State, message: dict[str, Any], data: dict[str, Any], files: list[dict[str, Any]]
-) -> None:
-    for key in ("content", "embeds", "components"):
-        if key in data:
-            message[key] = data[key] if data[key] is not None else ([] if key != "content" else "")
-    if files:
-        message["attachments"] = [
-            {
-                "id": str(i),
-                "filename": f["filename"],
-                "size": f["size"],
-                "content_type": f["content_type"],
-            }
-            for i, f in enumerate(files)
-        ]
-    if message["flags"] & LOADING:
-        message["flags"] &= ~LOADING
-    else:
-        message["edited_timestamp"] = iso(state.now())
-
-
-async def followup(request: web.Request) -> web.Response:
-    """POST /webhooks/{application_id}/{token}: a followup message (wait is always true)."""
-    state = request.app[STATE]
-    record = _webhook_record(request)
-    if isinstance(record, web.Response):
-        return record
-    body, files = await _message_body(request)
-    response = _followup(state, request, record, body, files)
-    _log(record, state, "followup", request, body, response.status)
-    return response
-
-
-def _followup(
-    state: State,
-    request: web.Request,
-    record: InteractionRecord,
-    body: Any,
-    files: list[dict[str, Any]],
-) -> web.Response:
-    if record.callback is None:
-        return unknown_webhook()
-    error = _check_message(body, files)
-    if error is not None:
-        return error
-    original = record.original
-    if original is not None and original["flags"] & LOADING:
-        # Receiving and Responding > Create Followup Message: right after a deferred response the
-        # first followup edits the loading message instead, keeping its ephemeral flag.
-        _edit(state, original, body, files)
-        return json_response(original)
-    flags = int(body.get("flags") or 0) & RESPONSE_FLAGS
-    message = _message(state, request.app[BASE_URL], record, body, files, flags)
-    record.followups.append(message)
-    return json_response(message)
-
-
-def _find_message(record: InteractionRecord, message_id: str) -> dict[str, Any] | None:
-    if message_id == "@original":
-        return record.original
-    if record.original is not None and record.original["id"] == message_id:
-        return record.original
-    return next((m for m in record.followups if m["id"] == message_id), None)
-
-
-async def webhook_message(request: web.Request) -> web.Response:
-    """GET, PATCH or DELETE /webhooks/{application_id}/{token}/messages/{@original|message_id}."""
-    state = request.app[STATE]
-    record = _webhook_record(request)
-    if isinstance(record, web.Response):
-        return record
-    message_id = request.match_info["message_id"]
-    message = _find_message(record, message_id)
-    body: Any = None
-    files: list[dict[str, Any]] = []
-    if request.method == "PATCH":
-        body, files = await _message_body(request)
-    if message is None:
-        response = api_error(404, "Unknown Message", 10008)
-    elif request.method == "GET":
-        response = json_response(message)
-    elif request.method == "PATCH":
-        if not isinstance(body, dict):
-            response = api_error(400, "Cannot send an empty message", 50006)
-        else:
-            _edit(state, message, body, files)
-            response = json_response(message)
-    else:
-        if message is record.original:
-            record.original = None
-        else:
-            record.followups.remove(message)
-        response = web.Response(status=204)
-    if request.method != "GET":
-        kind = ("edit" if request.method == "PATCH" else "delete") + (
-            "_original" if message_id == "@original" else "_followup"
-        )
-        _log(record, state, kind, request, body, response.status)
-    return response
-
-
-def routes() -> list[web.RouteDef]:
-    webhook = f"{API}/webhooks/{{application_id}}/{{token}}"
-    return [
-        web.post(f"{API}/interactions/{{interaction_id}}/{{token}}/callback", callback),
-        web.post(webhook, followup),
-        web.get(f"{webhook}/messages/{{message_id}}", webhook_message),
-        web.patch(f"{webhook}/messages/{{message_id}}", webhook_message),
-        web.delete(f"{webhook}/messages/{{message_id}}", webhook_message),
-    ]

@@ -301,6 +301,10 @@ def index_page(
             f'<p class="center"><a style="color:#00a8fc" href="/oauth2/authorize?{escape(query)}">'
             "Open the consent screen</a></p>"
         )
+    links += (
+        '<p class="center"><a style="color:#00a8fc" href="/channels">Open the Discord client: '
+        "read the servers' channels and press buttons as anyone</a></p>"
+    )
     rows = "".join(
         f"<li><code>{escape(key)}</code> {escape(str(value))}</li>" for key, value in extra.items()
     )

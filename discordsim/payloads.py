@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from discordsim import permissions, snowflake
-from discordsim.state import Guild, State, User, iso
+from discordsim import access, permissions, snowflake
+from discordsim.state import Guild, State, Thread, User, iso
 
 # Resources > Guild > Guild Member Object: flags, pending and timeouts as a fresh member has them.
 _MEMBER_DEFAULTS: dict[str, Any] = {
@@ -91,26 +91,6 @@ def _role(role_id: str, name: str, value: int, position: int) -> dict[str, Any]:
     }
 
 
-def member_roles(state: State, guild: Guild) -> dict[int, str]:
-    """The role that gives each distinct set of guild permissions the scenario's members hold
-    beyond @everyone's: {permission value: role id}. Discord has no per-member permissions,
-    only roles (topics/permissions, "Permission Hierarchy"); a client computes a member's
-    guild permissions from @everyone and the member's roles, so every member above @everyone
-    carries one of these."""
-    values = sorted(
-        {
-            value
-            for user_id, value in state.members[guild.id].items()
-            if user_id != guild.owner_id and value != permissions.EVERYONE
-        }
-    )
-    created = snowflake.timestamp_ms(guild.id)
-    return {
-        value: snowflake.make(created, worker=3, increment=index + 1)
-        for index, value in enumerate(values)
-    }
-
-
 def _role_name(value: int) -> str:
     if value & permissions.ADMINISTRATOR:
         return "Admin"
@@ -123,7 +103,7 @@ def role_objects(state: State, guild: Guild) -> list[dict[str, Any]]:
     """@everyone (its id is the server's), the members' roles and, while the bot is in, its
     managed role."""
     roles = [_role(guild.id, "@everyone", permissions.EVERYONE, 0)]
-    for position, (value, role_id) in enumerate(member_roles(state, guild).items(), start=1):
+    for position, (value, role_id) in enumerate(access.member_roles(state, guild).items(), start=1):
         roles.append(_role(role_id, _role_name(value), value, position))
     if guild.bot_present:
         roles.append(
@@ -155,13 +135,65 @@ def channel_object(guild: Guild, channel: dict[str, Any]) -> dict[str, Any]:
         "guild_id": guild.id,
         "name": channel["name"],
         "position": channel["position"],
-        "permission_overwrites": [],
+        "permission_overwrites": [dict(item) for item in channel.get("permission_overwrites", [])],
         "parent_id": channel["parent_id"],
         "topic": channel["topic"],
         "nsfw": channel["nsfw"],
         "last_message_id": None,
         "rate_limit_per_user": 0,
         "flags": 0,
+    }
+
+
+def thread_member(thread: Thread, user_id: str, *, ids: bool = True) -> dict[str, Any]:
+    """Resources > Channel > Thread Member Object (GUILD_CREATE leaves out the two ids)."""
+    data: dict[str, Any] = {"join_timestamp": iso(thread.members[user_id]), "flags": 0}
+    if ids:
+        data = {"id": thread.id, "user_id": user_id, **data}
+    return data
+
+
+def thread_object(
+    thread: Thread, *, me: str | None = None, member_ids: bool = True
+) -> dict[str, Any]:
+    """Resources > Channel > Channel Object for a thread (Example Thread Channel), with the
+    `member` object of `me` when that user is in it."""
+    metadata: dict[str, Any] = {
+        "archived": thread.archived,
+        "auto_archive_duration": thread.auto_archive_duration,
+        "archive_timestamp": iso(thread.archive_timestamp),
+        "locked": thread.locked,
+        "create_timestamp": iso(thread.created_at),
+    }
+    if thread.private:
+        metadata["invitable"] = thread.invitable
+    data: dict[str, Any] = {
+        "id": thread.id,
+        "type": thread.type,
+        "guild_id": thread.guild_id,
+        "parent_id": thread.parent_id,
+        "owner_id": thread.owner_id,
+        "name": thread.name,
+        "last_message_id": thread.last_message_id,
+        "message_count": thread.message_count,
+        "member_count": min(len(thread.members), 50),
+        "rate_limit_per_user": thread.rate_limit_per_user,
+        "flags": 0,
+        "total_message_sent": thread.total_message_sent,
+        "thread_metadata": metadata,
+    }
+    if me is not None and me in thread.members:
+        data["member"] = thread_member(thread, me, ids=member_ids)
+    return data
+
+
+def thread_deleted(thread: Thread) -> dict[str, Any]:
+    """Events > Gateway Events > Thread Delete: just the id, guild_id, parent_id and type."""
+    return {
+        "id": thread.id,
+        "guild_id": thread.guild_id,
+        "parent_id": thread.parent_id,
+        "type": thread.type,
     }
 
 
@@ -226,9 +258,18 @@ def member_object(state: State, guild: Guild, user: User) -> dict[str, Any]:
     created = snowflake.timestamp_ms(guild.id) / 1000
     joined = created if user.id == guild.owner_id else max(created, guild.bot_joined_at - 3600)
     value = state.members[guild.id].get(user.id, permissions.EVERYONE)
-    role = member_roles(state, guild).get(value) if user.id != guild.owner_id else None
+    role = access.member_roles(state, guild).get(value) if user.id != guild.owner_id else None
     roles = [role] if role else []
     return {**_MEMBER_DEFAULTS, "user": user_object(user), "roles": roles, "joined_at": iso(joined)}
+
+
+def any_member(state: State, guild: Guild, user_id: str) -> dict[str, Any] | None:
+    """The guild member object of the bot or of a person in the server, else None."""
+    if user_id == state.bot.id:
+        return bot_member(state, guild)
+    if user_id in state.members[guild.id] and user_id in state.users:
+        return member_object(state, guild, state.users[user_id])
+    return None
 
 
 def guild_create(state: State, guild: Guild, *, join: bool) -> dict[str, Any]:
@@ -238,6 +279,13 @@ def guild_create(state: State, guild: Guild, *, join: bool) -> dict[str, Any]:
     after READY carries no "unavailable" key, which is how libraries tell the two apart.
     """
     data = guild_object(state, guild)
+    # Only the active threads the bot can see (Events > Gateway Events > Guild Create).
+    active_threads = [
+        thread
+        for thread in state.guild_threads(guild.id)
+        if not thread.archived
+        and access.permissions_in(state, guild, thread, state.bot.id) & access.VIEW_CHANNEL
+    ]
     data.update(
         {
             "joined_at": iso(guild.bot_joined_at),
@@ -253,7 +301,10 @@ def guild_create(state: State, guild: Guild, *, join: bool) -> dict[str, Any]:
                 }
                 for channel in guild.channels
             ],
-            "threads": [],
+            "threads": [
+                thread_object(thread, me=state.bot.id, member_ids=False)
+                for thread in active_threads
+            ],
             "presences": [],
             "stage_instances": [],
             "guild_scheduled_events": [],

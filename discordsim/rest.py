@@ -15,11 +15,13 @@ from discordsim.common import (
     HUB,
     STATE,
     TRUE_VALUES,
-    Caller,
     api_error,
+    bot_caller,
     caller,
     form_error,
+    invalid_form,
     json_response,
+    missing_access,
     read_json,
     unauthorized,
 )
@@ -33,17 +35,8 @@ COMMAND_NAME_RE = re.compile(r"^[-_'\w]{1,32}$")
 MAX_COMMANDS = {1: 100, 2: 15, 3: 15}
 
 
-def missing_access() -> web.Response:
-    return api_error(403, "Missing Access", 50001)
-
-
 def unknown_guild() -> web.Response:
     return api_error(404, "Unknown Guild", 10004)
-
-
-def _bot(request: web.Request) -> Caller | None:
-    who = caller(request)
-    return who if who is not None and who.is_bot else None
 
 
 async def current_user(request: web.Request) -> web.Response:
@@ -124,7 +117,7 @@ async def current_user_guilds(request: web.Request) -> web.Response:
 async def leave_guild(request: web.Request) -> web.Response:
     """DELETE /users/@me/guilds/{guild_id}: the bot leaves; the gateway says GUILD_DELETE."""
     state = request.app[STATE]
-    if _bot(request) is None:
+    if bot_caller(request) is None:
         return unauthorized()
     guild = state.guilds.get(request.match_info["guild_id"])
     if guild is None or not guild.bot_present:
@@ -136,7 +129,7 @@ async def leave_guild(request: web.Request) -> web.Response:
 
 async def get_user(request: web.Request) -> web.Response:
     state = request.app[STATE]
-    if _bot(request) is None:
+    if bot_caller(request) is None:
         return unauthorized()
     user = state.lookup_user(request.match_info["user_id"])
     if user is None:
@@ -146,7 +139,7 @@ async def get_user(request: web.Request) -> web.Response:
 
 def _bot_guild(request: web.Request) -> tuple[Any, web.Response | None]:
     state = request.app[STATE]
-    if _bot(request) is None:
+    if bot_caller(request) is None:
         return None, unauthorized()
     guild = state.guilds.get(request.match_info["guild_id"])
     if guild is None:
@@ -178,7 +171,7 @@ async def get_guild_channels(request: web.Request) -> web.Response:
 async def current_application(request: web.Request) -> web.Response:
     """GET /applications/@me (Resources > Application > Get Current Application) and
     GET /oauth2/applications/@me, which discord.py reads at login (AppInfo): the bot's app."""
-    if _bot(request) is None:
+    if bot_caller(request) is None:
         return unauthorized()
     return json_response(payloads.application_object(request.app[STATE]))
 
@@ -220,7 +213,7 @@ async def get_gateway(request: web.Request) -> web.Response:
 async def get_gateway_bot(request: web.Request) -> web.Response:
     """GET /gateway/bot: the URL, a shard count (one per 1000 servers) and session start limits."""
     state = request.app[STATE]
-    if _bot(request) is None:
+    if bot_caller(request) is None:
         return unauthorized()
     shards = max(1, math.ceil(len(state.bot_guild_ids()) / 1000))
     return json_response(
@@ -240,17 +233,8 @@ async def get_gateway_bot(request: web.Request) -> web.Response:
 # Application commands ------------------------------------------------------------------------
 
 
-def _nested(path: list[str], code: str, message: str) -> dict[str, Any]:
-    error: dict[str, Any] = {"_errors": [{"code": code, "message": message}]}
-    for key in reversed(path):
-        error = {key: error}
-    return error
-
-
 def _invalid(path: list[str], code: str, message: str) -> web.Response:
-    return json_response(
-        {"code": 50035, "errors": _nested(path, code, message), "message": "Invalid Form Body"}, 400
-    )
+    return invalid_form(list(path), code, message)
 
 
 def _check_name_description(
@@ -361,7 +345,7 @@ def _comparable(command: dict[str, Any]) -> dict[str, Any]:
 def _command_scope(request: web.Request) -> tuple[str | None, web.Response | None]:
     """Check the app id and, for server commands, the server; the scope key is None for global."""
     state = request.app[STATE]
-    if _bot(request) is None:
+    if bot_caller(request) is None:
         return None, unauthorized()
     if request.match_info["application_id"] != state.application.id:
         return None, api_error(

@@ -104,6 +104,13 @@ def _channel_id(guild_id: str, number: int) -> str:
     return snowflake.make(created, worker=0, process=1, increment=number)
 
 
+def channel_id(guild_id: str, name: str) -> str:
+    """The id of one of the sample servers' channels, by name: channel_id(FIGHTRISE_HQ_ID,
+    "matches")."""
+    server = next(server for server in _SERVERS if server["id"] == guild_id)
+    return _channel_id(guild_id, server["channels"].index(name) + 1)
+
+
 def _channels(guild_id: str, names: list[str]) -> list[dict[str, Any]]:
     return [
         {"id": _channel_id(guild_id, number), "name": name, "type": 0}
@@ -311,6 +318,31 @@ def sample_scenario() -> dict[str, Any]:
         "members": members + extra_members,
         "token_ttl": 604800,
     }
+
+
+def add_players(scenario: dict[str, Any], guild_id: str, count: int) -> list[str]:
+    """Add `count` plain members ("player1", "player2", ...) to a server of the scenario, for
+    brackets bigger than the sample people; returns their ids in order."""
+    guild = next(guild for guild in scenario["guilds"] if guild["id"] == guild_id)
+    start = snowflake.timestamp_ms(guild_id) + 3600000
+    ids = []
+    for number in range(1, count + 1):
+        user_id = snowflake.make(start + number * 1000, worker=4, process=2, increment=number)
+        scenario["users"].append(
+            {
+                "id": user_id,
+                "username": f"player{number}",
+                "global_name": f"Player {number}",
+                "discriminator": "0",
+                "avatar": None,
+            }
+        )
+        scenario["members"].append(
+            {"guild_id": guild_id, "user_id": user_id, "permissions": _EVERYONE}
+        )
+        ids.append(user_id)
+    guild["member_count"] = max(guild.get("member_count", 1), len(ids) + 1)
+    return ids
 
 
 def bulk_scenario(

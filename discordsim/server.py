@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import ipaddress
 import json
 import logging
-import math
 import re
 import socket
 import threading
@@ -18,16 +16,25 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from discordsim import cdn, control, gateway, interactions, oauth, pages, rest, sample
-from discordsim.common import API, BASE_URL, HUB, STATE, api_error, json_response
+from discordsim import (
+    cdn,
+    channels,
+    client,
+    control,
+    gateway,
+    oauth,
+    pages,
+    ratelimits,
+    responses,
+    rest,
+    sample,
+)
+from discordsim.common import API, BASE_URL, HUB, STATE, api_error
 from discordsim.state import State
 
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-# Path parameters that make a rate limit bucket of their own (Topics > Rate Limits: top-level
-# resources are channels, guilds and webhooks).
-MAJOR_PARAMETERS = ("guild_id", "channel_id", "application_id", "interaction_id")
 BODY_LOG_LIMIT = 10000
 # Reference > HTTP API > User Agent: "DiscordBot ($url, $versionNumber)", more may follow. As of
 # discord.py 2.7 its agent has a space instead of the comma ("DiscordBot (https://github.com/
@@ -37,6 +44,7 @@ USER_AGENT_RE = re.compile(r"^DiscordBot \(https?://[^\s,()]+(?:, ?| )[^\s,()]+\
 # serves curl's, Ruby's or python-requests' own agents (discord/discord-api-docs#4908, 2022-05),
 # and as of discord.py 2.7 its webhook adapter sends aiohttp's default "Python/3.11 aiohttp/...".
 USER_AGENT_EXEMPT = (f"{API}/webhooks/", f"{API}/interactions/")
+UNLOGGED = ("/_sim/", "/channels", "/client.js")
 
 
 def is_loopback(host: str) -> bool:
@@ -70,42 +78,6 @@ def _take_fault(state: State, request: web.Request) -> dict[str, Any] | None:
     return None
 
 
-def _bucket(request: web.Request) -> tuple[str, str]:
-    """A bucket hash for the route (as X-RateLimit-Bucket) and its major parameters."""
-    resource = request.match_info.route.resource
-    template = resource.canonical if resource is not None else request.path
-    digest = hashlib.blake2s(f"{request.method} {template}".encode(), digest_size=16).hexdigest()
-    major = ":".join(request.match_info.get(name, "") for name in MAJOR_PARAMETERS)
-    return digest, major
-
-
-def _rate_headers(limit: int, remaining: int, reset: float, bucket: str) -> dict[str, str]:
-    return {
-        "X-RateLimit-Limit": str(limit),
-        "X-RateLimit-Remaining": str(remaining),
-        "X-RateLimit-Reset": f"{reset:.3f}",
-        "X-RateLimit-Reset-After": f"{max(0.0, reset - time.time()):.3f}",
-        "X-RateLimit-Bucket": bucket,
-    }
-
-
-def _too_many(retry_after: float, *, is_global: bool, headers: dict[str, str]) -> web.Response:
-    """Topics > Rate Limits > Exceeding A Rate Limit."""
-    body = {
-        "message": "You are being rate limited.",
-        "retry_after": round(retry_after, 3),
-        "global": is_global,
-    }
-    extra = {
-        "Retry-After": str(math.ceil(retry_after)),
-        "X-RateLimit-Scope": "global" if is_global else "user",
-        **headers,
-    }
-    if is_global:
-        extra["X-RateLimit-Global"] = "true"
-    return json_response(body, 429, extra)
-
-
 def _blocked(request: web.Request, entry: dict[str, Any] | None) -> web.Response:
     """What Cloudflare in front of Discord answers an API call without a valid User-Agent.
 
@@ -136,39 +108,18 @@ async def _fault(request: web.Request, fault: dict[str, Any]) -> web.StreamRespo
         return api_error(504, "504: Gateway Timeout")
     status = fault["status"]
     if status == 429:
+        request.app[STATE].rate_stats["fault_429s"] += 1
         headers: dict[str, str] = {}
-        if not fault["global"]:
-            bucket, _ = _bucket(request)
-            limit = request.app[STATE].rate_limit
-            headers = _rate_headers(limit, 0, time.time() + fault["retry_after"], bucket)
-        return _too_many(fault["retry_after"], is_global=fault["global"], headers=headers)
+        scope = "global" if fault["global"] else fault["scope"]
+        if scope != "global":
+            bucket = ratelimits.request_bucket(request)
+            # A shared (per-resource) limit can refuse while the bot's own bucket has room.
+            remaining = bucket.limit - 1 if scope == "shared" else 0
+            reset = time.time() + fault["retry_after"]
+            headers = ratelimits.headers(bucket, remaining, reset)
+        return ratelimits.too_many(fault["retry_after"], scope=scope, extra=headers)
     reason = web.Response(status=status).reason
     return api_error(status, f"{status}: {reason}")
-
-
-async def _rate_limited(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """A fixed one-second window per route, major parameter and credential."""
-    state = request.app[STATE]
-    bucket, major = _bucket(request)
-    credential = request.headers.get("Authorization") or (request.remote or "")
-    key = (bucket, major, credential)
-    now = time.time()
-    window = state.rate_buckets.get(key)
-    if window is None or now >= window[0] + 1.0:
-        if len(state.rate_buckets) > 10000:
-            state.rate_buckets = {k: w for k, w in state.rate_buckets.items() if now < w[0] + 1.0}
-        window = [now, 0.0]
-        state.rate_buckets[key] = window
-    limit = state.rate_limit
-    reset = window[0] + 1.0
-    if window[1] >= limit:
-        return _too_many(
-            reset - now, is_global=False, headers=_rate_headers(limit, 0, reset, bucket)
-        )
-    window[1] += 1
-    response = await handler(request)
-    response.headers.update(_rate_headers(limit, limit - int(window[1]), reset, bucket))
-    return response
 
 
 async def _start_log(request: web.Request) -> dict[str, Any]:
@@ -218,7 +169,8 @@ async def simulate(request: web.Request, handler: Handler) -> web.StreamResponse
     path = request.path
     simulated = path.startswith(("/api/", "/oauth2/"))
     entry = None
-    if not path.startswith("/_sim/") and path != "/gateway":
+    # The control API, the gateway and the simulated Discord client are not what an app sends.
+    if not path.startswith(UNLOGGED) and path != "/gateway":
         entry = await _start_log(request)
     state = request.app[STATE]
     try:
@@ -238,7 +190,7 @@ async def simulate(request: web.Request, handler: Handler) -> web.StreamResponse
             if fault is not None:
                 response = await _fault(request, fault)
             elif path.startswith("/api/"):
-                response = await _rate_limited(request, handler)
+                response = await ratelimits.limit(request, handler)
             else:
                 response = await handler(request)
         else:
@@ -253,6 +205,7 @@ async def simulate(request: web.Request, handler: Handler) -> web.StreamResponse
     if entry is not None:
         entry["status"] = response.status
         entry["ended"] = time.time()
+        state.completed_requests += 1
     return response
 
 
@@ -290,8 +243,14 @@ def create_app(state: State, base_url: str) -> web.Application:
     app[BASE_URL] = base_url
     app[HUB] = gateway.GatewayHub(state, base_url)
     app.router.add_routes(
-        control.routes() + oauth.routes() + rest.routes() + interactions.routes() + cdn.routes()
+        control.routes()
+        + oauth.routes()
+        + rest.routes()
+        + channels.routes()
+        + responses.routes()
+        + cdn.routes()
     )
+    client.setup(app)
     app.router.add_get("/gateway", gateway.gateway)
     app.router.add_get("/", index)
     app.on_response_prepare.append(_via)

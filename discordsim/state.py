@@ -28,6 +28,12 @@ CODE_TTL = 600
 INTERACTION_ACK_DEADLINE = 3.0
 INTERACTION_TOKEN_TTL = 900
 REQUEST_LOG_SIZE = 10000
+# Resources > Channel > Channel Types.
+GUILD_TEXT, GUILD_VOICE, GUILD_CATEGORY, GUILD_ANNOUNCEMENT = 0, 2, 4, 5
+ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD, GUILD_FORUM, GUILD_MEDIA = 10, 11, 12, 15, 16
+THREAD_TYPES = (ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD)
+# Resources > Channel > Overwrite Object: 0 for a role, 1 for a member.
+ROLE_OVERWRITE, MEMBER_OVERWRITE = 0, 1
 
 # Intents that need the app's switch in the Developer Portal (Events > Gateway > Privileged
 # Intents): GUILD_MEMBERS, GUILD_PRESENCES, MESSAGE_CONTENT.
@@ -119,6 +125,36 @@ class Guild:
 
 
 @dataclass
+class Thread:
+    """A thread: a channel under a text channel (Topics > Threads), kept for this run only."""
+
+    id: str
+    guild_id: str
+    parent_id: str
+    owner_id: str
+    name: str
+    type: int
+    created_at: float
+    auto_archive_duration: int = 1440
+    archived: bool = False
+    locked: bool = False
+    invitable: bool = True
+    rate_limit_per_user: int = 0
+    archive_timestamp: float = 0.0
+    # When it last had activity (a message, unarchiving, a new auto_archive_duration).
+    last_activity: float = 0.0
+    # Thread members: user id -> when they joined.
+    members: dict[str, float] = field(default_factory=dict)
+    message_count: int = 0
+    total_message_sent: int = 0
+    last_message_id: str | None = None
+
+    @property
+    def private(self) -> bool:
+        return self.type == PRIVATE_THREAD
+
+
+@dataclass
 class Authorization:
     """A person's grant to the app (Settings > Authorized Apps): revoking it ends every token."""
 
@@ -165,27 +201,46 @@ class AuthCode:
 
 @dataclass
 class InteractionRecord:
+    """An interaction the simulator sent, and everything the bot answered to it."""
+
     id: str
     token: str
     payload: dict[str, Any]
     created_at: float
     command_name: str = ""
+    # Interactions > Receiving and Responding > Interaction Type: 2 a command, 3 a component,
+    # 5 a modal's submission.
+    kind: int = 2
+    user_id: str = ""
+    guild_id: str = ""
+    channel_id: str = ""
+    # The message whose component was used (type 3, and type 5 for a modal opened from one).
+    message_id: str | None = None
     callback: dict[str, Any] | None = None
     original: dict[str, Any] | None = None
     followups: list[dict[str, Any]] = field(default_factory=list)
     responses: list[dict[str, Any]] = field(default_factory=list)
+    # A MODAL callback's modal, and the interaction its submission became.
+    modal: dict[str, Any] | None = None
+    modal_submission: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "token": self.token,
+            "type": self.kind,
             "command_name": self.command_name,
+            "user_id": self.user_id,
+            "channel_id": self.channel_id,
+            "message_id": self.message_id,
             "interaction": self.payload,
             "acknowledged": self.callback is not None,
             "callback": self.callback,
             "original": self.original,
             "followups": self.followups,
             "responses": self.responses,
+            "modal": self.modal,
+            "modal_submission": self.modal_submission,
         }
 
 
@@ -236,6 +291,65 @@ def _int(data: dict[str, Any], key: str, default: int, where: str, minimum: int 
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ScenarioError(f"{where}.{key} must be an integer of at least {minimum}")
     return value
+
+
+def permission_bits(value: Any, where: str) -> int:
+    """A permission set given as a decimal string or as a list of names ("SEND_MESSAGES")."""
+    if isinstance(value, list):
+        unknown = [name for name in value if name not in permissions.BY_NAME]
+        if unknown:
+            raise ScenarioError(f"{where}: unknown permissions {unknown}")
+        return permissions.combine(*value)
+    return _permissions(value, where)
+
+
+def parse_overwrites(data: dict[str, Any], where: str, *, bot_id: str) -> list[dict[str, Any]]:
+    """Resources > Channel > Overwrite Object, from `permission_overwrites` and the shorthand
+    `bot_denied` (permission names the bot is denied here: a member overwrite for the bot)."""
+    result: list[dict[str, Any]] = []
+    for index, item in enumerate(_list(data, "permission_overwrites", where)):
+        here = f"{where}.permission_overwrites[{index}]"
+        if not isinstance(item, dict):
+            raise ScenarioError(f"{here} must be an object")
+        kind = item.get("type")
+        if kind not in (ROLE_OVERWRITE, MEMBER_OVERWRITE):
+            raise ScenarioError(f"{here}.type must be 0 (role) or 1 (member)")
+        result.append(
+            {
+                "id": _snowflake(_require(item, "id", here), f"{here}.id"),
+                "type": kind,
+                "allow": str(permission_bits(item.get("allow") or "0", f"{here}.allow")),
+                "deny": str(permission_bits(item.get("deny") or "0", f"{here}.deny")),
+            }
+        )
+    if "bot_denied" in data:
+        denied = permission_bits(data["bot_denied"], f"{where}.bot_denied")
+        result = [item for item in result if item["id"] != bot_id]
+        if denied:
+            result.append(
+                {"id": bot_id, "type": MEMBER_OVERWRITE, "allow": "0", "deny": str(denied)}
+            )
+    return result
+
+
+def parse_rate_limits(data: Any, where: str) -> dict[str, tuple[int, float]]:
+    """{"message_create": {"limit": 5, "window": 5.0}, ...}: the route families' limits."""
+    from discordsim.ratelimits import FAMILIES
+
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{where} must be an object")
+    result = {}
+    for name, value in data.items():
+        if name not in FAMILIES:
+            raise ScenarioError(f"{where}.{name}: no such route family ({', '.join(FAMILIES)})")
+        if not isinstance(value, dict):
+            raise ScenarioError(f"{where}.{name} must be an object")
+        limit = _int(value, "limit", FAMILIES[name].limit, f"{where}.{name}", minimum=1)
+        window = value.get("window", FAMILIES[name].window)
+        if isinstance(window, bool) or not isinstance(window, int | float) or window <= 0:
+            raise ScenarioError(f"{where}.{name}.window must be a positive number of seconds")
+        result[name] = (limit, float(window))
+    return result
 
 
 class State:
@@ -334,7 +448,9 @@ class State:
                     f"{where}.bot_permissions",
                 ),
             )
-            guild.channels = self.parse_channels(guild, _list(data, "channels", where), where)
+            guild.channels = self.parse_channels(
+                guild, _list(data, "channels", where), where, bot_id=bot.id
+            )
             # The bot joined a day after the server was made, or now for a brand-new server.
             guild.bot_joined_at = min(snowflake.timestamp_ms(guild_id) / 1000 + 86400, now)
             guilds[guild_id] = guild
@@ -367,9 +483,13 @@ class State:
         self.heartbeat_interval = _int(
             scenario, "heartbeat_interval", DEFAULT_HEARTBEAT_INTERVAL_MS, "scenario", minimum=10
         )
+        self.rate_limits = parse_rate_limits(scenario.get("rate_limits") or {}, "rate_limits")
+        self.index_channels()
         self.reset_runtime()
 
-    def parse_channels(self, guild: Guild, channels: list[Any], where: str) -> list[dict[str, Any]]:
+    def parse_channels(
+        self, guild: Guild, channels: list[Any], where: str, *, bot_id: str | None = None
+    ) -> list[dict[str, Any]]:
         if not channels:
             channels = [
                 {
@@ -390,7 +510,10 @@ class State:
                 "topic": data.get("topic"),
                 "nsfw": bool(data.get("nsfw", False)),
                 "parent_id": data.get("parent_id"),
+                "permission_overwrites": parse_overwrites(data, here, bot_id=bot_id or self.bot.id),
             }
+            if channel["type"] in THREAD_TYPES:
+                raise ScenarioError(f"{here}.type: threads are made at run time, not declared")
             result.append(channel)
         return result
 
@@ -406,12 +529,23 @@ class State:
         self.interactions_by_token: dict[str, InteractionRecord] = {}
         self.request_log: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_SIZE)
         self.request_counter = 0
+        # Requests answered: the client page reloads when this moves.
+        self.completed_requests = 0
         self.faults: list[dict[str, Any]] = []
         self.latency: list[dict[str, Any]] = []
         self.rate_buckets: dict[tuple[str, str, str], list[float]] = {}
+        self.clear_rate_stats()
         self.session_starts = 0
         # Each time the bot joined a server during this run: guild_id, at, via.
         self.bot_joins: list[dict[str, Any]] = []
+        # Messages per channel (threads included), oldest first: channel id -> id -> message.
+        self.messages: dict[str, dict[str, dict[str, Any]]] = {}
+        self.threads: dict[str, Thread] = {}
+        # Create Message's enforce_nonce: (author, nonce) -> (message id, channel id, when).
+        self.nonces: dict[tuple[str, str], tuple[str, str, float]] = {}
+        # Which channel holds each stored message.
+        self.message_channel: dict[str, str] = {}
+        self.last_sweep = 0.0
 
     def to_scenario(self) -> dict[str, Any]:
         """The current state as a scenario document (POST it back to get the same world)."""
@@ -479,10 +613,52 @@ class State:
             "members": members,
             "token_ttl": self.token_ttl,
             "rate_limit_per_second": self.rate_limit,
+            "rate_limits": {
+                name: {"limit": value, "window": window}
+                for name, (value, window) in self.rate_limits.items()
+            },
             "heartbeat_interval": self.heartbeat_interval,
         }
 
+    def clear_rate_stats(self) -> None:
+        """Forget what the rate limits counted, and start every bucket afresh."""
+        self.rate_buckets = {}
+        self.rate_stats: dict[str, Any] = {
+            "requests": 0,
+            "limited": 0,
+            "fault_429s": 0,
+            "buckets": {},
+        }
+
+    def index_channels(self) -> None:
+        """Map every declared channel to its server (call after changing a server's channels)."""
+        self.channel_guild = {
+            channel["id"]: guild.id for guild in self.guilds.values() for channel in guild.channels
+        }
+
     # Queries --------------------------------------------------------------------------------
+
+    def find_channel(self, channel_id: str) -> tuple[Guild, dict[str, Any] | Thread] | None:
+        """The server and the channel (a declared channel, or a thread) with this id."""
+        thread = self.threads.get(channel_id)
+        if thread is not None:
+            return self.guilds[thread.guild_id], thread
+        guild_id = self.channel_guild.get(channel_id)
+        if guild_id is None:
+            return None
+        guild = self.guilds[guild_id]
+        channel = next((c for c in guild.channels if c["id"] == channel_id), None)
+        return (guild, channel) if channel is not None else None
+
+    def guild_threads(self, guild_id: str) -> list[Thread]:
+        return [thread for thread in self.threads.values() if thread.guild_id == guild_id]
+
+    def remove_thread(self, thread_id: str) -> None:
+        self.threads.pop(thread_id, None)
+        self.messages.pop(thread_id, None)
+
+    def channel_messages(self, channel_id: str) -> dict[str, dict[str, Any]]:
+        return self.messages.setdefault(channel_id, {})
 
     def user_guild_ids(self, user_id: str) -> list[str]:
         """The servers a person is in, sorted by id as Discord lists them."""

@@ -99,9 +99,17 @@ class SimClient:
         is_global: bool = False,
         timeout: float | None = None,
         method: str | None = None,
+        scope: str = "user",
     ) -> None:
-        """Answer the next `count` matching requests with `status`, or hold them `timeout` s."""
-        body: dict[str, Any] = {"path": path, "count": count, "method": method, "global": is_global}
+        """Answer the next `count` matching requests with `status`, or hold them `timeout` s.
+        A 429 says X-RateLimit-Scope `scope` ("user" or "shared"), or global with is_global."""
+        body: dict[str, Any] = {
+            "path": path,
+            "count": count,
+            "method": method,
+            "global": is_global,
+            "scope": scope,
+        }
         if status is not None:
             body["status"] = status
         if retry_after is not None:
@@ -126,8 +134,31 @@ class SimClient:
     def clear_requests(self) -> None:
         self.call("DELETE", "/_sim/requests")
 
+    # Rate limits ----------------------------------------------------------------------------------
+
+    def rate_limits(self) -> dict[str, Any]:
+        """Since the last clear: {"limits": {family: {"limit", "window", "routes", "why"}},
+        "requests", "limited" (429s the limits served), "fault_429s", "buckets": [{"family",
+        "bucket", "major", "requests", "limited", "limit", "window", "bound"}], "bound"}, where
+        "bound" is the least wall time the admitted requests needed under these limits."""
+        return self.call("GET", "/_sim/ratelimits")
+
+    def set_rate_limit(self, family: str, limit: int, window: float) -> None:
+        """Change a route family's limit: `limit` requests per `window` seconds."""
+        self.call("PATCH", "/_sim/ratelimits", {family: {"limit": limit, "window": window}})
+
+    def clear_rate_limits(self) -> None:
+        """Zero the rate-limit counts and start every bucket afresh (before a measurement)."""
+        self.call("DELETE", "/_sim/ratelimits")
+
+    def rate_limit_bound(self, requests: list[tuple[str, str]]) -> float:
+        """The least wall time a planned sequence of (method, path) needs, in seconds."""
+        body = {"requests": [list(item) for item in requests]}
+        return self.call("POST", "/_sim/ratelimits/bound", body)["bound"]
+
     def advance_clock(self, seconds: float) -> None:
-        """Move the simulator's clock on (codes, tokens and interaction tokens expire by it)."""
+        """Move the simulator's clock on: codes, tokens and interaction tokens expire by it, and
+        threads idle past their auto_archive_duration archive."""
         self.call("POST", "/_sim/clock", {"seconds": seconds})
 
     # Gateway and servers ----------------------------------------------------------------------
@@ -166,6 +197,42 @@ class SimClient:
     def update_guild(self, guild_id: str, **fields: Any) -> dict[str, Any]:
         return self.call("PATCH", f"/_sim/guilds/{guild_id}", fields)
 
+    # Channels -----------------------------------------------------------------------------------
+
+    def channel(self, channel_id: str) -> dict[str, Any]:
+        """A channel or thread: {"channel", "bot_permissions", "people": [{"user_id",
+        "permissions"}], "message_count"}; permissions as Discord computes them there."""
+        return self.call("GET", f"/_sim/channels/{channel_id}")
+
+    def messages(self, channel_id: str) -> list[dict[str, Any]]:
+        """The messages in a channel or thread, oldest first, as Discord stores them."""
+        return self.call("GET", f"/_sim/channels/{channel_id}/messages")["messages"]
+
+    def threads(self, guild_id: str) -> list[dict[str, Any]]:
+        """Every thread of a server (archived too): thread channel objects with `member_ids`."""
+        return self.call("GET", f"/_sim/guilds/{guild_id}/threads")["threads"]
+
+    def thread_members(self, thread_id: str) -> list[str]:
+        """The user ids in a thread, in the order they joined."""
+        return self.channel(thread_id)["member_ids"]
+
+    def update_channel(self, channel_id: str, **fields: Any) -> dict[str, Any]:
+        """Change a declared channel: name, topic, permission_overwrites, or bot_denied (a list
+        of permission names the bot loses there; [] gives them back). CHANNEL_UPDATE follows."""
+        return self.call("PATCH", f"/_sim/channels/{channel_id}", fields)
+
+    def deny_bot(self, channel_id: str, *names: str) -> dict[str, Any]:
+        """Take these permissions from the bot in one channel: deny_bot(id, "SEND_MESSAGES")."""
+        return self.update_channel(channel_id, bot_denied=list(names))
+
+    def create_channel(self, guild_id: str, name: str, **fields: Any) -> dict[str, Any]:
+        """A new channel (CHANNEL_CREATE); returns its channel object."""
+        return self.call("POST", f"/_sim/guilds/{guild_id}/channels", {"name": name, **fields})
+
+    def delete_channel(self, channel_id: str) -> dict[str, Any]:
+        """Delete a channel (CHANNEL_DELETE, with its threads and messages) or a thread."""
+        return self.call("DELETE", f"/_sim/channels/{channel_id}")
+
     def update_application(self, **switches: bool) -> dict[str, bool]:
         """Flip the app's bot_public and bot_require_code_grant, as in the Developer Portal."""
         return self.call("PATCH", "/_sim/application", switches)
@@ -199,6 +266,41 @@ class SimClient:
             "locale": locale,
         }
         return self.call("POST", "/_sim/interactions", body)
+
+    def press(
+        self,
+        message_id: str,
+        custom_id: str,
+        user_id: str,
+        values: list[Any] | None = None,
+        *,
+        locale: str = "en-US",
+    ) -> dict[str, str]:
+        """A person presses a button (or picks `values` in a select) on a message; the bot gets
+        the MESSAGE_COMPONENT interaction. Returns {"id", "token"}."""
+        body: dict[str, Any] = {"user_id": user_id, "locale": locale}
+        if values is not None:
+            body["values"] = values
+        path = f"/_sim/messages/{message_id}/components/{urllib.parse.quote(custom_id, safe='')}"
+        return self.call("POST", path, body)
+
+    def submit_modal(
+        self, interaction_id: str, values: dict[str, Any], user_id: str | None = None
+    ) -> dict[str, str]:
+        """Submit the modal the bot opened in answer to `interaction_id`, a value per input's
+        custom_id; the bot gets the MODAL_SUBMIT interaction. Returns {"id", "token"}."""
+        body: dict[str, Any] = {"values": values}
+        if user_id is not None:
+            body["user_id"] = user_id
+        return self.call("POST", f"/_sim/interactions/{interaction_id}/modal", body)
+
+    def ephemeral_replies(
+        self, user_id: str, channel_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The ephemeral messages this person got, newest first: [{"interaction_id",
+        "channel_id", "message"}]."""
+        query = {"channel_id": channel_id}
+        return self.call("GET", f"/_sim/users/{user_id}/ephemeral", query=query)["replies"]
 
     def interaction_response(self, interaction_id: str) -> dict[str, Any]:
         """What the bot answered: callback, original message, followups, every response call."""

@@ -9,7 +9,7 @@ import yarl
 
 from discordsim import sample
 from discordsim.testing import USER_AGENT, SimClient, running_sim
-from tests.discordsim.helpers import query_of
+from tests.discordsim.helpers import GUILDS, Listener, query_of
 
 CLIENT_AUTH = (sample.CLIENT_ID, sample.CLIENT_SECRET)
 
@@ -98,3 +98,11 @@ def discord_at(sim, monkeypatch):
         yarl.URL(sim.url.replace("http", "ws") + "/gateway"),
     )
     return sim
+
+
+@pytest.fixture
+def listening(sim):
+    """A bot's gateway session (GUILDS and GUILD_MESSAGES) open for the test, recording what
+    it is sent; with it the simulator delivers interactions."""
+    with Listener(sim, intents=GUILDS | (1 << 9)) as listener:
+        yield listener

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import zlib
-from typing import Any
 
 import aiohttp
 import pytest
@@ -13,87 +11,7 @@ import zstandard
 
 from discordsim import sample
 from discordsim.state import State
-from tests.discordsim.helpers import query_of
-
-ZLIB_SUFFIX = b"\x00\x00\xff\xff"
-ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
-GUILDS = 1
-
-
-class RawGateway:
-    """Just enough of a gateway client to check what the simulator sends."""
-
-    def __init__(self, ws: aiohttp.ClientWebSocketResponse, compress: str | None) -> None:
-        self.ws = ws
-        self.compress = compress
-        self.inflator = zlib.decompressobj() if compress == "zlib-stream" else None
-        # One zstd stream for the whole connection, as discord.py reads it.
-        self.zstd = (
-            zstandard.ZstdDecompressor().decompressobj() if compress == "zstd-stream" else None
-        )
-        self.buffer = bytearray()
-        self.frames: list[aiohttp.WSMsgType] = []
-        self.binary: list[bytes] = []
-
-    async def receive(self, timeout: float = 5.0) -> dict[str, Any] | None:
-        """The next payload, or None once the server has closed the connection."""
-        while True:
-            message = await self.ws.receive(timeout=timeout)
-            self.frames.append(message.type)
-            if message.type is aiohttp.WSMsgType.TEXT:
-                return json.loads(message.data)
-            if message.type is aiohttp.WSMsgType.BINARY:
-                self.binary.append(message.data)
-                if self.zstd is not None:
-                    # Events > Gateway > zstd-stream: each message is one whole gateway payload.
-                    return json.loads(self.zstd.decompress(message.data))
-                assert self.inflator is not None
-                self.buffer.extend(message.data)
-                if self.buffer[-4:] != ZLIB_SUFFIX:
-                    continue
-                text = self.inflator.decompress(bytes(self.buffer))
-                self.buffer.clear()
-                return json.loads(text)
-            return None
-
-    async def send(self, op: int, data: Any) -> None:
-        await self.ws.send_str(json.dumps({"op": op, "d": data}))
-
-    async def identify(
-        self, *, shard: list[int] | None = None, intents: int = GUILDS, token=sample.BOT_TOKEN
-    ):
-        payload: dict[str, Any] = {
-            "token": token,
-            "intents": intents,
-            "properties": {"os": "linux", "browser": "test", "device": "test"},
-        }
-        if shard is not None:
-            payload["shard"] = shard
-        await self.send(2, payload)
-
-    async def dispatches(self, count: int) -> list[dict[str, Any]]:
-        result = []
-        while len(result) < count:
-            payload = await self.receive()
-            assert payload is not None, "closed early"
-            if payload["op"] == 0:
-                result.append(payload)
-        return result
-
-    async def closed_with(self) -> int | None:
-        while await self.receive() is not None:
-            pass
-        return self.ws.close_code
-
-
-async def connect(sim, *, compress: str | None = None, query: str | None = None):
-    session = aiohttp.ClientSession()
-    params = query or ("v=10&encoding=json" + (f"&compress={compress}" if compress else ""))
-    ws = await session.ws_connect(f"{sim.url.replace('http', 'ws')}/gateway?{params}")
-    gateway = RawGateway(ws, compress)
-    hello = await gateway.receive()
-    assert hello is not None and hello["op"] == 10
-    return session, gateway, hello
+from tests.discordsim.helpers import GUILDS, ZSTD_MAGIC, RawGateway, connect, query_of
 
 
 async def two_shards(sim) -> list[tuple[aiohttp.ClientSession, RawGateway]]:

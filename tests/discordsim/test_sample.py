@@ -171,3 +171,12 @@ def test_it_round_trips_the_scenario(sim):
     assert sim.scenario() == current
     hq = next(guild for guild in current["guilds"] if guild["id"] == sample.FIGHTRISE_HQ_ID)
     assert hq["bot_present"] is False
+
+
+def test_it_adds_players_for_a_bigger_bracket():
+    scenario = sample.sample_scenario()
+    players = sample.add_players(scenario, sample.FIGHTRISE_HQ_ID, 16)
+    assert len(set(players)) == 16
+    state = State(scenario)
+    assert all(state.members[sample.FIGHTRISE_HQ_ID][player] for player in players)
+    assert state.users[players[0]].username == "player1"
