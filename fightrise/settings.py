@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "botinstall",
     "dashboard",
     "guildbot",
+    "tournaments",
 ]
 
 MIDDLEWARE = [
