@@ -23,6 +23,14 @@ ENTRANTS_RANGE = f"A bracket takes {bracket.MIN_ENTRANTS} to {bracket.MAX_ENTRAN
 ENTRANT_NAME_LENGTH = 64
 
 
+def zone_named(name: str) -> tzinfo:
+    """The IANA zone of a server's settings (UTC should the name not be one)."""
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
 class Format(models.TextChoices):
     SINGLE_ELIMINATION = bracket.BracketFormat.SINGLE_ELIMINATION, "Single elimination"
     DOUBLE_ELIMINATION = bracket.BracketFormat.DOUBLE_ELIMINATION, "Double elimination"
@@ -54,9 +62,10 @@ class TournamentQuerySet(models.QuerySet):
         return self.select_related("guild__config")
 
     def listing(self, guild: Guild) -> TournamentQuerySet:
-        """The server's tournaments for its settings page, soonest first, with their counts."""
+        """The server's tournaments for its settings page, latest start first, with counts."""
         return (
             self.filter(guild=guild)
+            .select_related("guild__config")
             .annotate(entrant_count=models.Count("entrants"))
             .order_by("-starts_at", "-id")
         )
@@ -183,10 +192,7 @@ class Tournament(models.Model):
             return "UTC"
 
     def zone(self) -> tzinfo:
-        try:
-            return zoneinfo.ZoneInfo(self.time_zone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            return zoneinfo.ZoneInfo("UTC")
+        return zone_named(self.time_zone)
 
     def local_starts_at(self) -> datetime:
         return self.starts_at.astimezone(self.zone())
