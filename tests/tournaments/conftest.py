@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from guildbot.models import Guild, GuildConfig
+from scripts.sample_tournaments import play_ready
 from tests import discord_payloads as p
 from tournaments import operations
 from tournaments.models import Match, Tournament
@@ -101,17 +102,5 @@ def win(tournament: Tournament, identifier: str, *, slot: int = 0, **options):
 
 
 def play_out(tournament: Tournament, *, until: int | None = None) -> None:
-    """The better seed wins every ready match, in play order, `until` results (or to the end)."""
-    played = 0
-    while until is None or played < until:
-        ready = (
-            Match.objects.filter(tournament=tournament, state=Match.State.READY)
-            .select_related("player_1", "player_2")
-            .order_by("index")
-            .first()
-        )
-        if ready is None:
-            return
-        slot = 0 if ready.player_1.seed < ready.player_2.seed else 1
-        win(tournament, ready.identifier, slot=slot)
-        played += 1
+    """The better seed wins every ready match 2-0, in play order, `until` results (or all)."""
+    play_ready(tournament, results=until)
