@@ -437,6 +437,7 @@ def test_a_match_of_another_tournament_or_none_is_a_404(organiser, started):
     one, other = started(4), started(4)
     assert organiser.post(match_url(one, match(other, "A").pk), {"reset": "1"}).status_code == 404
     assert organiser.post(match_url(one, 999999), {"reset": "1"}).status_code == 404
+    assert organiser.post(match_url(one, "9" * 25), {"reset": "1"}).status_code == 404
     assert organiser.post(f"/t/{one.slug}/matches/abc/", {"reset": "1"}).status_code == 404
 
 
