@@ -16,6 +16,7 @@ from dashboard import servers
 from dashboard.forms import GuildConfigForm
 from fightrise.snowflake import parse_discord_id
 from guildbot.models import Guild, GuildConfig
+from tournaments.models import Tournament
 
 logger = logging.getLogger(__name__)
 
@@ -96,4 +97,11 @@ def guild_settings(request: HttpRequest, guild_id: str) -> HttpResponse:
         logger.info("User %s changed the settings of server %s", request.user.discord_id, snowflake)
         messages.success(request, f"Settings for {guild.name} saved.")
         return redirect("dashboard:guild", guild_id=snowflake)
-    return render(request, "dashboard/guild.html", {"entry": entry, "guild": guild, "form": form})
+    context = {
+        "entry": entry,
+        "guild": guild,
+        "form": form,
+        "tournaments": Tournament.objects.listing(guild),
+        "time_zone": config.timezone,
+    }
+    return render(request, "dashboard/guild.html", context)

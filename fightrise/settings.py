@@ -131,6 +131,7 @@ INSTALLED_APPS = [
     "botinstall",
     "dashboard",
     "guildbot",
+    "tournaments",
 ]
 
 MIDDLEWARE = [

@@ -12,5 +12,6 @@ urlpatterns = [
     path("auth/", include("accounts.urls")),
     path("", include("botinstall.urls")),
     path("dashboard/", include("dashboard.urls")),
+    path("", include("tournaments.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -2,7 +2,8 @@
 
 Without DISCORD_CLIENT_ID (in the environment or .env) it also starts discordsim, the local
 Discord stand-in, on 127.0.0.1:8001 (DISCORDSIM_PORT), and the bot against it: a working
-site with sample people and servers, no network needed. With credentials it talks to the
+site with sample people, servers and tournaments (scripts/sample_tournaments.py), no network
+needed. With credentials it talks to the
 real Discord, and runs the bot too when DISCORD_BOT_TOKEN is set. Ctrl-C stops every process.
 """
 
@@ -86,6 +87,10 @@ def main() -> int:
     migrate = [sys.executable, str(BASE_DIR / "manage.py"), "migrate", "--noinput"]
     if subprocess.run(migrate, env=env, check=False).returncode:
         return 1
+    if use_sim:
+        samples = [sys.executable, "-m", "scripts.sample_tournaments"]
+        if subprocess.run(samples, env=env, cwd=BASE_DIR, check=False).returncode:
+            print("  The sample tournaments could not be made; the site runs without them.")
     where = "discordsim, the local Discord (sample accounts)" if use_sim else "Discord"
     print(f"\n  FightRise web: open http://{site}/ and sign in with {where}. Ctrl-C stops.\n")
     manager = Manager()

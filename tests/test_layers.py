@@ -8,13 +8,23 @@ from pathlib import Path
 import pytest
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-OURS = {"fightrise", "accounts", "botinstall", "dashboard", "guildbot", "discordsim", "scripts"}
+OURS = {
+    "fightrise",
+    "accounts",
+    "botinstall",
+    "dashboard",
+    "guildbot",
+    "tournaments",
+    "discordsim",
+    "scripts",
+}
 ALLOWED = {
     "fightrise": set(),
     "accounts": {"fightrise"},
     "guildbot": {"fightrise"},
     "botinstall": {"accounts", "guildbot", "fightrise"},
-    "dashboard": {"accounts", "guildbot", "fightrise"},
+    "dashboard": {"accounts", "guildbot", "tournaments", "fightrise"},
+    "tournaments": {"accounts", "guildbot", "fightrise"},
     "discordsim": set(),
 }
 
@@ -55,3 +65,21 @@ def test_only_the_discord_client_imports_requests():
         if "requests" in {name.split(".")[0] for name in module_names(path)}
     ]
     assert users == ["fightrise/discord_api.py"]
+
+
+def test_the_bracket_engine_is_plain_python():
+    """No Django, no Discord, nothing of the project's but itself."""
+    engine = BASE_DIR / "tournaments" / "bracket"
+    wrong = {
+        str(path.relative_to(BASE_DIR)): sorted(names)
+        for path in sorted(engine.rglob("*.py"))
+        if (
+            names := {
+                name
+                for name in module_names(path)
+                if name.split(".")[0] in {"django", "discord", "requests", *OURS}
+                and not name.startswith("tournaments.bracket")
+            }
+        )
+    }
+    assert wrong == {}

@@ -1,10 +1,11 @@
 """`make run` on a fresh machine with the example configuration copied to `.env`: one command
 brings up discordsim, the site and the bot; a sample person logs in and sees the dashboard
-with the bot's servers; Ctrl-C stops every process."""
+with the bot's servers and the sample tournaments; Ctrl-C stops every process."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -107,6 +108,18 @@ def test_make_run_serves_a_site_a_sample_person_can_use(make_run):
         timeout=60,
         message="the bot's servers on the dashboard",
     )
+    # The sample tournaments, one in each state, are listed on the server's page and served.
+    settings = browser.get(f"{site}/dashboard/guilds/{sample.FIGHTRISE_HQ_ID}/", timeout=10)
+    slugs = re.findall(r'href="/t/([a-z0-9-]+)/manage/"', settings.text)
+    states = {
+        slug: requests.get(f"{site}/t/{slug}.json", timeout=5).json()["state"] for slug in slugs
+    }
+    assert set(states.values()) == {"registration", "check_in", "underway", "complete", "cancelled"}
+    underway = next(slug for slug, state in states.items() if state == "underway")
+    public = requests.get(f"{site}/t/{underway}/", timeout=5)
+    assert public.status_code == 200 and "Losers&#x27; bracket" in public.text
+    assert browser.get(f"{site}/t/{underway}/manage/", timeout=5).status_code == 200
+
     log = make_run["log"].read_text()
     assert "FightRise web: open" in log
     for secret in (query["state"], code):

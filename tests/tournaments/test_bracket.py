@@ -20,6 +20,7 @@ from tournaments.bracket import (
     Side,
     SourceKind,
     build,
+    eliminated,
     feed_shift,
     identifier,
     report,
@@ -432,6 +433,21 @@ def test_it_places_8_and_16_entrants_as_usual():
         play_favourites(bracket)
         assert bracket.placements() == placements
         assert sorted(placements.values()) == standard_placements(format, count)
+
+
+@pytest.mark.parametrize("format", [SINGLE, DOUBLE])
+@pytest.mark.parametrize("count", [2, 5, 8, 13])
+def test_it_places_each_entrant_from_the_one_result_that_puts_it_out(format, count):
+    bracket = Bracket.create(format, count)
+    placed: dict[int, int] = {}
+    while not bracket.is_complete():
+        match = bracket.ready_matches()[-1]
+        for index, state in win(bracket, max(players(bracket, match))).items():
+            if out := eliminated(bracket.structure, index, state):
+                assert out[0] not in placed
+                placed[out[0]] = out[1]
+    placed[bracket.champion()] = 1
+    assert placed == bracket.placements()
 
 
 def test_it_feeds_the_losers_bracket_by_van_der_corput_masks():

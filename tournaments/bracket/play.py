@@ -170,15 +170,25 @@ def placements(structure: Structure, states: States) -> dict[int, int]:
     """
     result: dict[int, int] = {}
     for spec in structure.matches:
-        state = states[spec.index]
-        if state.winner is None:
-            continue
-        if spec.loser_to is None or _skips_reset(structure, spec.index, state.winner):
-            result[state.players[1 - state.winner]] = spec.loser_placement
+        if out := eliminated(structure, spec.index, states[spec.index]):
+            result[out[0]] = out[1]
     winner = champion(structure, states)
     if winner is not None:
         result[winner] = 1
     return result
+
+
+def eliminated(structure: Structure, match: int, state: MatchState) -> tuple[int, int] | None:
+    """(seed, placement) of the entrant this state of `match` puts out, or None: a decided
+    match whose loser it sends nowhere (or a grand final won by slot 0). Reads nothing else,
+    so a caller can place entrants as the results come, from the states an operation changed.
+    """
+    if state.winner is None:
+        return None
+    spec = structure.matches[match]
+    if spec.loser_to is None or _skips_reset(structure, match, state.winner):
+        return state.players[1 - state.winner], spec.loser_placement
+    return None
 
 
 def _skips_reset(structure: Structure, match: int, winner_slot: int | None) -> bool:

@@ -1,0 +1,124 @@
+"""The organiser's POSTs (the manage page's `action`s and a match's form): read the fields,
+call the operation, and say in words what happened. A bad value is a Refused, as a rule
+the operation refuses is."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import QueryDict
+
+from tournaments import operations
+from tournaments.models import Entrant, Tournament
+from tournaments.operations import Refused
+
+MAX_NUMBER_LENGTH = 9  # no id, seed or score has more digits; a longer one is not ours
+
+
+def _number(value: str | None, *, what: str, field: str) -> int:
+    """A whole number typed in ASCII digits, or Refused."""
+    text = (value or "").strip()
+    if not text:
+        raise Refused(f"{what} is missing.", field=field)
+    if not (text.isascii() and text.isdigit()) or len(text) > MAX_NUMBER_LENGTH:
+        raise Refused(f"{what} must be a whole number, not “{text[:20]}”.", field=field)
+    return int(text)
+
+
+def _ids(value: str) -> list[int]:
+    parts = [part.strip() for part in value.split(",")]
+    return [_number(part, what="Each id in the order", field="order") for part in parts]
+
+
+def _seed_order(tournament: Tournament, data: QueryDict) -> list[int]:
+    """`order` (entrant ids, seed 1 first), or the manage page's seed boxes (seed_<id>)."""
+    if "order" in data:
+        return _ids(data["order"])
+    entrants = list(tournament.entrants.order_by("seed"))
+    wanted = {}
+    for entrant in entrants:
+        if f"seed_{entrant.pk}" in data:
+            wanted[entrant.pk] = _number(
+                data[f"seed_{entrant.pk}"], what=f"The seed of {entrant.name}", field="order"
+            )
+    return operations.order_from_boxes(entrants, wanted)
+
+
+def add_entrant(tournament: Tournament, data: QueryDict) -> str:
+    entrant = operations.add_walk_in(tournament, name=data.get("name", ""))
+    return f"{entrant.name} is in, seed {entrant.seed}."
+
+
+def remove_entrant(tournament: Tournament, data: QueryDict) -> str:
+    entrant_id = _number(data.get("entrant"), what="The entrant", field="entrant")
+    return f"{operations.remove_entrant(tournament, entrant_id=entrant_id).name} is out."
+
+
+def seed(tournament: Tournament, data: QueryDict) -> str:
+    operations.reorder(tournament, order=_seed_order(tournament, data))
+    return "Seeds saved."
+
+
+def open_check_in(tournament: Tournament, data: QueryDict) -> str:
+    operations.open_check_in(tournament)
+    return "Check-in is open: entrants check in on the tournament's page."
+
+
+def start(tournament: Tournament, data: QueryDict) -> str:
+    started = operations.start(tournament)
+    dropped = ""
+    if started.dropped:
+        names = ", ".join(e.name for e in started.dropped)
+        dropped = f" Not checked in, so dropped: {names}."
+    return f"{tournament.name} has started with {len(started.entrants)} entrants.{dropped}"
+
+
+def cancel(tournament: Tournament, data: QueryDict) -> str:
+    operations.cancel(tournament)
+    return f"{tournament.name} is cancelled."
+
+
+MANAGE_ACTIONS: dict[str, Callable[[Tournament, QueryDict], str]] = {
+    "add_entrant": add_entrant,
+    "remove_entrant": remove_entrant,
+    "seed": seed,
+    "open_check_in": open_check_in,
+    "start": start,
+    "cancel": cancel,
+}
+
+
+def manage(tournament: Tournament, data: QueryDict) -> str:
+    """Runs the manage page's `action`; returns what happened, raises Refused."""
+    action = MANAGE_ACTIONS.get(data.get("action", ""))
+    if action is None:
+        raise Refused("That is not something the manage page can do.")
+    return action(tournament, data)
+
+
+def play(tournament: Tournament, match_id: int, data: QueryDict) -> str:
+    """A match's form: `reset` = 1, or `dq` = an entrant id, or `score_1` and `score_2`
+    (with `fix` = 1 to replace a result). Raises Refused, or Match.DoesNotExist."""
+    if data.get("reset"):
+        if data["reset"] != "1":
+            raise Refused("To reset a match, send reset=1.", field="reset")
+        played = operations.reset(tournament, match_id)
+        return f"Match {played.match.identifier} is reset: it waits for a result again."
+    if "dq" in data:
+        entrant_id = _number(data["dq"], what="The entrant to disqualify", field="dq")
+        played = operations.disqualify(tournament, match_id, entrant_id=entrant_id)
+        loser = Entrant.objects.get(pk=entrant_id)
+        return f"{loser.name} is disqualified; their matches are forfeited." + _ending(played)
+    scores = [_number(data.get(f"score_{n}"), what=f"Score {n}", field="score") for n in (1, 2)]
+    played = operations.set_result(
+        tournament, match_id, score_1=scores[0], score_2=scores[1], fix=data.get("fix") == "1"
+    )
+    return f"Match {played.match.identifier}: {operations.scoreline(played.match)}." + _ending(
+        played
+    )
+
+
+def _ending(played: operations.Played) -> str:
+    if played.complete and played.champion:
+        return f" The tournament is complete: {played.champion.name} wins it!"
+    return ""

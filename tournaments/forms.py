@@ -1,0 +1,89 @@
+"""The create form: what an organiser types, checked field by field before the operation
+applies the rules (and places the start in the server's time zone)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from django import forms
+from django.utils import timezone
+
+from tournaments import bracket, operations
+from tournaments.models import BEST_OF, MAX_CHECK_IN_MINUTES, NAME_LENGTH, Format
+
+# A start a little in the past is a tournament starting now; more is a typo.
+PAST_GRACE = timedelta(hours=1)
+FUTURE_LIMIT = timedelta(days=2 * 365)
+
+
+class WallClockField(forms.DateTimeField):
+    """A date and time as a datetime-local input sends it, kept naive: it is a time on the
+    server's clock, which the operation places in the server's zone."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+
+    def to_python(self, value):
+        # Parsed as UTC, which never skips or repeats an hour, then stripped of its zone.
+        with timezone.override(UTC):
+            parsed = super().to_python(value)
+        return parsed.replace(tzinfo=None) if parsed else parsed
+
+
+class TournamentForm(forms.Form):
+    name = forms.CharField(max_length=NAME_LENGTH)
+    game = forms.CharField(max_length=NAME_LENGTH, help_text="For example Street Fighter 6.")
+    format = forms.ChoiceField(choices=Format.choices, initial=Format.DOUBLE_ELIMINATION)
+    best_of = forms.TypedChoiceField(
+        label="Sets are",
+        coerce=int,
+        choices=[(n, f"Best of {n}") for n in BEST_OF],
+        initial=3,
+        help_text="Grand finals and every other set alike.",
+    )
+    starts_at = WallClockField(label="Starts at")
+    check_in_minutes = forms.IntegerField(
+        label="Check-in (minutes before the start)",
+        min_value=0,
+        max_value=MAX_CHECK_IN_MINUTES,
+        initial=0,
+        help_text="0 for no check-in. Entrants who have not checked in are dropped at the start.",
+    )
+    max_entrants = forms.IntegerField(
+        label="Most entrants",
+        min_value=bracket.MIN_ENTRANTS,
+        max_value=bracket.MAX_ENTRANTS,
+        initial=32,
+    )
+
+    def __init__(self, *args, zone, zone_name: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone, self.zone_name = zone, zone_name
+        self.fields["starts_at"].help_text = f"On the server's clock: {zone_name}."
+        for name in ("check_in_minutes", "max_entrants"):
+            self.fields[name].widget.attrs["inputmode"] = "numeric"
+
+    def clean_name(self):
+        return self._named("name", "The name")
+
+    def clean_game(self):
+        return self._named("game", "The game")
+
+    def _named(self, field: str, what: str) -> str:
+        try:
+            return operations.clean_name(self.cleaned_data[field], what=what, length=NAME_LENGTH)
+        except operations.Refused as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean_starts_at(self) -> datetime:
+        wall_clock = self.cleaned_data["starts_at"]
+        try:
+            when = operations.local_to_utc(wall_clock, self.zone)
+        except operations.Refused as exc:
+            raise forms.ValidationError(str(exc)) from None
+        now = timezone.now()
+        if when < now - PAST_GRACE:
+            raise forms.ValidationError(f"That time has passed in {self.zone_name}.")
+        if when > now + FUTURE_LIMIT:
+            raise forms.ValidationError("Pick a start within the next two years.")
+        return wall_clock

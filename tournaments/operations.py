@@ -1,0 +1,753 @@
+"""What organisers and players do to a tournament, each in one transaction.
+
+The rules live here once, for the website's views and the bot's handlers alike (part 2):
+callers authenticate and authorise (who is signed in, who may manage the server, who is a
+member), these functions decide what the tournament allows and apply the bracket engine.
+Every function takes the tournament's row lock first (SELECT ... FOR UPDATE on PostgreSQL;
+SQLite's IMMEDIATE transactions serialise writers anyway), so operations on one tournament
+run one at a time and none reads a state another is changing. Each refusal is a `Refused`
+whose text is fit to show the person who tried.
+
+Check-in opens `check_in_minutes` before the start by itself: reads see it at once
+(`Tournament.current_state`), and the next write to the tournament records it (`_locked`);
+`open_due_check_ins` records it for every tournament due, for a periodic caller such as the
+bot. A plain GET never writes.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import string
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+from django.utils.text import slugify
+
+from guildbot.models import Guild, GuildConfig
+from tournaments import bracket
+from tournaments.models import ENTRANT_NAME_LENGTH, Entrant, Match, Tournament
+
+logger = logging.getLogger(__name__)
+
+State = Tournament.State
+OPEN = (State.REGISTRATION, State.CHECK_IN)
+SLUG_ALPHABET = string.ascii_lowercase + string.digits
+SLUG_RANDOM_LENGTH = 6
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+class Refused(Exception):
+    """A move the rules refuse; its text is fit to show the person who tried it. `field`
+    names the form field it is about, when there is one."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+# Creating
+
+
+def local_to_utc(naive: datetime, zone: tzinfo) -> datetime:
+    """A wall-clock time in `zone` as an aware UTC time; refuses a time the clocks skip
+    (spring forward) or show twice (fall back), since either would be a guess."""
+    first, second = naive.replace(tzinfo=zone, fold=0), naive.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() != second.utcoffset():
+        when = f"{naive:%H:%M} on {naive.day} {naive:%B %Y}"
+        if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
+            raise Refused(
+                f"{when} does not exist in {zone}: the clocks go forward then. Pick another time.",
+                field="starts_at",
+            )
+        raise Refused(
+            f"{when} happens twice in {zone}: the clocks go back then. Pick a time outside "
+            "that hour.",
+            field="starts_at",
+        )
+    return first.astimezone(UTC)
+
+
+def clean_name(value: str, *, what: str = "A name", length: int = ENTRANT_NAME_LENGTH) -> str:
+    """A person's or a tournament's name as typed: trimmed, NFC, one to `length` characters,
+    no control or invisible formatting characters."""
+    name = " ".join(unicodedata.normalize("NFC", str(value)).split())
+    if not name:
+        raise Refused(f"{what} cannot be empty.", field="name")
+    if len(name) > length:
+        raise Refused(f"{what} has at most {length} characters.", field="name")
+    if CONTROL.search(name):
+        raise Refused(f"{what} cannot hold control characters.", field="name")
+    return name
+
+
+def _member_name(name: str) -> str:
+    """A Discord display name as an entrant's: what Discord allows, we take (trimmed)."""
+    cleaned = " ".join(CONTROL.sub("", unicodedata.normalize("NFC", str(name))).split())
+    return cleaned[:ENTRANT_NAME_LENGTH] or "Player"
+
+
+def _new_slug(name: str) -> str:
+    base = slugify(name)[:40].strip("-") or "tournament"
+    tail = "".join(secrets.choice(SLUG_ALPHABET) for _ in range(SLUG_RANDOM_LENGTH))
+    return f"{base}-{tail}"
+
+
+def create(
+    guild: Guild,
+    *,
+    created_by,
+    name: str,
+    game: str,
+    format: str,
+    best_of: int,
+    starts_at: datetime,
+    check_in_minutes: int,
+    max_entrants: int,
+) -> Tournament:
+    """A new tournament in registration. `starts_at` is a naive wall-clock time in the
+    server's time zone (its GuildConfig), stored as UTC. Raises Refused for a bad value."""
+    if timezone.is_aware(starts_at):
+        raise ValueError("starts_at is a wall-clock time in the server's zone, without tzinfo")
+    config = GuildConfig.objects.for_guild(guild)
+    tournament = Tournament(
+        guild=guild,
+        created_by=created_by,
+        name=clean_name(name, what="The name", length=100),
+        game=clean_name(game, what="The game", length=100),
+        format=format,
+        best_of=best_of,
+        check_in_minutes=check_in_minutes,
+        max_entrants=max_entrants,
+    )
+    tournament.guild.config = config
+    tournament.starts_at = local_to_utc(starts_at, tournament.zone())
+    if check_in_minutes:
+        tournament.check_in_opens_at = tournament.starts_at - timedelta(minutes=check_in_minutes)
+    try:
+        tournament.full_clean(exclude=["slug", "guild", "created_by"])
+    except ValidationError as exc:
+        (where, errors), *_ = exc.message_dict.items()
+        raise Refused(errors[0], field=where) from None
+    for _ in range(5):
+        tournament.slug = _new_slug(tournament.name)
+        try:
+            with transaction.atomic():
+                tournament.save()
+        except IntegrityError:
+            if Tournament.objects.filter(slug=tournament.slug).exists():
+                continue  # 36**6 tails; two alike is rare, five in a row is a broken RNG
+            raise
+        logger.info("Tournament %s created in server %s", tournament.slug, guild.guild_id)
+        return tournament
+    raise RuntimeError("could not find a free slug")
+
+
+# The tournament's row, and registration
+
+
+def _locked(tournament: Tournament, now: datetime | None = None) -> Tournament:
+    """The tournament's row, locked until the transaction ends (call inside one), with a
+    check-in whose time has come recorded."""
+    row = Tournament.objects.select_for_update().get(pk=tournament.pk)
+    if row.current_state(now) != row.state:
+        row.state = row.current_state(now)
+        _bump(row, "state")
+        logger.info("Check-in opened for %s (its time came)", row.slug)
+    return row
+
+
+def _bump(tournament: Tournament, *fields: str) -> None:
+    """Save these fields and a new version: every change to what a tournament shows."""
+    tournament.version += 1
+    tournament.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def _closed(tournament: Tournament) -> Refused:
+    return Refused(
+        {
+            State.UNDERWAY: f"{tournament.name} has started: entries are closed.",
+            State.COMPLETE: f"{tournament.name} is over.",
+            State.CANCELLED: f"{tournament.name} was cancelled.",
+        }.get(tournament.state, f"{tournament.name} is not taking entries.")
+    )
+
+
+def _open(tournament: Tournament) -> Tournament:
+    row = _locked(tournament)
+    if row.state not in OPEN:
+        raise _closed(row)
+    return row
+
+
+def _room(tournament: Tournament) -> int:
+    """The next seed, once sure the tournament has room for one more entrant."""
+    counts = tournament.entrants.aggregate(count=Count("id"), top=Max("seed"))
+    if counts["count"] >= tournament.max_entrants:
+        raise Refused(
+            f"{tournament.name} is full ({counts['count']} of {tournament.max_entrants})."
+        )
+    return (counts["top"] or 0) + 1
+
+
+def _renumber(tournament: Tournament, entrants: Sequence[Entrant]) -> None:
+    """Seeds 1..n in this order. Changed rows lose their seed first: the seeds are unique
+    and PostgreSQL checks that row by row."""
+    moved = [e for seed, e in enumerate(entrants, 1) if e.seed != seed]
+    for seed, entrant in enumerate(entrants, 1):
+        entrant.seed = seed
+    if moved:
+        Entrant.objects.filter(pk__in=[e.pk for e in moved]).update(seed=None)
+        Entrant.objects.bulk_update(moved, ["seed"], batch_size=500)
+
+
+def _seeded(tournament: Tournament) -> list[Entrant]:
+    return list(tournament.entrants.order_by("seed", "id"))
+
+
+@transaction.atomic
+def join(tournament: Tournament, *, discord_id: int, name: str, user=None) -> Entrant:
+    """A server member enters (the caller has checked they are one): in registration or
+    check-in (which also checks them in), once, while there is room."""
+    row = _open(tournament)
+    if row.entrants.filter(discord_id=discord_id).exists():
+        raise Refused(f"You are already in {row.name}.")
+    entrant = Entrant.objects.create(
+        tournament=row,
+        name=_member_name(name),
+        discord_id=discord_id,
+        user=user,
+        seed=_room(row),
+        checked_in=row.state == State.CHECK_IN,
+    )
+    _bump(row)
+    return entrant
+
+
+@transaction.atomic
+def leave(tournament: Tournament, *, discord_id: int) -> Entrant:
+    """A member withdraws before the start; the seeds below close up."""
+    row = _open(tournament)
+    entrant = row.entrants.filter(discord_id=discord_id).first()
+    if entrant is None:
+        raise Refused(f"You are not in {row.name}.")
+    return _remove(row, entrant)
+
+
+@transaction.atomic
+def check_in(tournament: Tournament, *, discord_id: int) -> Entrant:
+    """An entrant says they are here, while check-in is open."""
+    row = _locked(tournament)
+    if row.state != State.CHECK_IN:
+        if row.state == State.REGISTRATION:
+            opens = row.local_check_in_opens_at()
+            when = f" It opens at {opens:%H:%M} on {opens:%d %b}." if opens else ""
+            raise Refused(f"Check-in for {row.name} is not open yet.{when}")
+        raise _closed(row)
+    entrant = row.entrants.filter(discord_id=discord_id).first()
+    if entrant is None:
+        raise Refused(f"You are not in {row.name}: join it first.")
+    if entrant.checked_in:
+        raise Refused(f"You are already checked in for {row.name}.")
+    entrant.checked_in = True
+    entrant.save(update_fields=["checked_in"])
+    _bump(row)
+    return entrant
+
+
+@transaction.atomic
+def add_walk_in(tournament: Tournament, *, name: str) -> Entrant:
+    """An entrant without Discord, by name (the organiser answers for them: checked in)."""
+    row = _open(tournament)
+    name = clean_name(name)
+    if any(
+        taken.casefold() == name.casefold() for taken in row.entrants.values_list("name", flat=True)
+    ):
+        raise Refused(f"There is already an entrant named {name}.", field="name")
+    entrant = Entrant.objects.create(tournament=row, name=name, seed=_room(row), checked_in=True)
+    _bump(row)
+    return entrant
+
+
+@transaction.atomic
+def remove_entrant(tournament: Tournament, *, entrant_id: int) -> Entrant:
+    """The organiser takes an entrant out before the start (after it, disqualify)."""
+    row = _locked(tournament)
+    if row.state not in OPEN:
+        if row.state == State.UNDERWAY:
+            raise Refused("The tournament has started: disqualify the entrant from their match.")
+        raise _closed(row)
+    entrant = row.entrants.filter(pk=entrant_id).first()
+    if entrant is None:
+        raise Refused("That entrant is not in this tournament (any more).", field="entrant")
+    return _remove(row, entrant)
+
+
+def _remove(row: Tournament, entrant: Entrant) -> Entrant:
+    entrant.delete()
+    _renumber(row, _seeded(row))
+    _bump(row)
+    return entrant
+
+
+@transaction.atomic
+def reorder(tournament: Tournament, *, order: Sequence[int]) -> list[Entrant]:
+    """New seeds: `order` holds every entrant's id once, seed 1 first."""
+    row = _open(tournament)
+    entrants = {e.pk: e for e in _seeded(row)}
+    if len(order) != len(set(order)):
+        raise Refused("The order names an entrant twice.", field="order")
+    if set(order) != set(entrants):
+        raise Refused(
+            "The order must hold every entrant exactly once; the list may have changed, "
+            "so look again.",
+            field="order",
+        )
+    seeded = [entrants[pk] for pk in order]
+    _renumber(row, seeded)
+    _bump(row)
+    return seeded
+
+
+def order_from_boxes(entrants: Iterable[Entrant], wanted: dict[int, int]) -> list[int]:
+    """Entrant ids in the order a seed box per entrant asks for: by the number typed, and
+    where two share a number, the one whose number changed first (typing 1 for seed 5 puts
+    them first and moves the others down), then by the old seed."""
+    return [
+        e.pk
+        for e in sorted(
+            entrants,
+            key=lambda e: (wanted.get(e.pk, e.seed), wanted.get(e.pk, e.seed) == e.seed, e.seed),
+        )
+    ]
+
+
+@transaction.atomic
+def open_check_in(tournament: Tournament) -> Tournament:
+    """The organiser opens check-in now, whatever time it is."""
+    row = _locked(tournament)
+    if row.state != State.REGISTRATION:
+        if row.state == State.CHECK_IN:
+            raise Refused("Check-in is already open.")
+        raise _closed(row)
+    row.state = State.CHECK_IN
+    _bump(row, "state")
+    return row
+
+
+def open_due_check_ins(now: datetime | None = None) -> list[Tournament]:
+    """Record check-in as open for every tournament whose time has come (for a periodic
+    caller: the bot posts the "Check in" button then). Returns those it opened."""
+    opened = []
+    for tournament in Tournament.objects.due_for_check_in(now).only("pk", "version"):
+        with transaction.atomic():
+            row = _locked(tournament, now)
+            if row.version != tournament.version:
+                opened.append(row)
+    return opened
+
+
+@transaction.atomic
+def cancel(tournament: Tournament) -> Tournament:
+    row = _locked(tournament)
+    if row.state == State.COMPLETE:
+        raise Refused(f"{row.name} is complete; a finished tournament cannot be cancelled.")
+    if row.state == State.CANCELLED:
+        raise Refused(f"{row.name} is already cancelled.")
+    row.state = State.CANCELLED
+    _bump(row, "state")
+    return row
+
+
+@dataclass(frozen=True)
+class Started:
+    tournament: Tournament
+    entrants: list[Entrant]
+    dropped: list[Entrant]
+
+
+@transaction.atomic
+def start(tournament: Tournament) -> Started:
+    """Builds the bracket: drops who has not checked in (when check-in is open), seeds the
+    rest 1..n, writes one row per match with the seeds in their first matches."""
+    row = _open(tournament)
+    entrants, dropped = _seeded(row), []
+    if row.state == State.CHECK_IN:
+        dropped = [e for e in entrants if not e.checked_in]
+        entrants = [e for e in entrants if e.checked_in]
+    if len(entrants) < bracket.MIN_ENTRANTS:
+        who = "checked-in entrants" if row.state == State.CHECK_IN else "entrants"
+        raise Refused(
+            f"A tournament needs at least {bracket.MIN_ENTRANTS} {who} to start; "
+            f"{row.name} has {len(entrants)}."
+        )
+    if dropped:
+        Entrant.objects.filter(pk__in=[e.pk for e in dropped]).delete()
+    _renumber(row, entrants)
+    structure = bracket.build(row.format, len(entrants))
+    by_seed = {e.seed: e for e in entrants}
+    rows = []
+    for spec, state in zip(structure.matches, structure.initial_states(), strict=True):
+        rows.append(
+            Match(
+                tournament=row,
+                index=spec.index,
+                identifier=spec.identifier,
+                side=spec.side.value,
+                round=spec.round,
+                position=spec.position,
+                winner_to=spec.winner_to.match if spec.winner_to else None,
+                winner_to_slot=spec.winner_to.slot if spec.winner_to else None,
+                loser_to=spec.loser_to.match if spec.loser_to else None,
+                loser_to_slot=spec.loser_to.slot if spec.loser_to else None,
+                is_reset=spec.is_reset,
+                player_1=by_seed.get(state.players[0]),
+                player_2=by_seed.get(state.players[1]),
+                state=_row_state(state, Match.State.PENDING),
+            )
+        )
+    Match.objects.bulk_create(rows, batch_size=500)
+    row.state, row.bracket_entrants = State.UNDERWAY, len(entrants)
+    _bump(row, "state", "bracket_entrants")
+    logger.info("Tournament %s started with %d entrants", row.slug, len(entrants))
+    return Started(row, entrants, dropped)
+
+
+# Playing: the engine over the match rows
+
+
+def _row_state(state: bracket.MatchState, current: str) -> str:
+    """A match row's state for the engine's state; a ready match keeps where Discord's
+    calling and reporting (part 2) have taken it."""
+    if state.decided or state.skipped:
+        return Match.State.COMPLETE
+    if state.ready:
+        if current in (
+            Match.State.CALLED,
+            Match.State.AWAITING_CONFIRMATION,
+            Match.State.DISPUTED,
+        ):
+            return current
+        return Match.State.READY
+    return Match.State.PENDING
+
+
+MATCH_FIELDS = ["player_1", "player_2", "winner", "score_1", "score_2", "forfeit", "skipped"]
+
+
+@dataclass
+class _Board:
+    """The engine's `states` mapping over one tournament's match rows: only the rows an
+    operation touches, loaded and locked as the engine asks for them, changed in memory,
+    then written back in one UPDATE. Entrants are known by seed from the rows' players."""
+
+    tournament: Tournament
+    structure: bracket.Structure
+    rows: dict[int, Match] = field(default_factory=dict)
+    by_seed: dict[int, Entrant] = field(default_factory=dict)
+    changed_rows: set[int] = field(default_factory=set)
+    changed_entrants: dict[int, Entrant] = field(default_factory=dict)
+    final_seen: bool = False
+
+    def _keep(self, rows: Iterable[Match]) -> None:
+        for row in rows:
+            self.rows[row.index] = row
+            for player in (row.player_1, row.player_2):
+                if player is not None:
+                    self.by_seed[player.seed] = player
+
+    def _query(self):
+        return (
+            Match.objects.filter(tournament=self.tournament)
+            .select_related("player_1", "player_2")
+            .select_for_update(of=("self",))
+        )
+
+    def load_around(self, match_id: int) -> Match:
+        """The match and the matches it feeds, in one query; DoesNotExist when the match is
+        not this tournament's."""
+        feeds = Match.objects.filter(pk=match_id, tournament=self.tournament)
+        self._keep(
+            self._query().filter(
+                Q(pk=match_id)
+                | Q(index__in=feeds.values("winner_to"))
+                | Q(index__in=feeds.values("loser_to"))
+            )
+        )
+        for row in self.rows.values():
+            if row.pk == match_id:
+                return row
+        raise Match.DoesNotExist(f"no match {match_id} in {self.tournament.slug}")
+
+    def __getitem__(self, index: int) -> bracket.MatchState:
+        row = self.rows.get(index)
+        if row is None:
+            # A forfeit cascading past the loaded rows: fetch that match and where it leads.
+            spec = self.structure.matches[index]
+            wanted = {index} | {d.match for d in (spec.winner_to, spec.loser_to) if d}
+            self._keep(self._query().filter(index__in=wanted - set(self.rows)))
+            row = self.rows[index]
+        players = tuple(None if p is None else p.seed for p in (row.player_1, row.player_2))
+        return bracket.MatchState(
+            players=players, winner=row.winner_slot, forfeit=row.forfeit, skipped=row.skipped
+        )
+
+    def disqualified(self) -> frozenset[int]:
+        return frozenset(
+            self.tournament.entrants.filter(disqualified=True).values_list("seed", flat=True)
+        )
+
+    def entrant(self, seed: int | None) -> Entrant | None:
+        if seed is None:
+            return None
+        if seed not in self.by_seed:
+            self.by_seed[seed] = self.tournament.entrants.get(seed=seed)
+        return self.by_seed[seed]
+
+    def place(self, seed: int, placement: int | None) -> None:
+        entrant = self.entrant(seed)
+        entrant.placement = placement
+        self.changed_entrants[entrant.pk] = entrant
+
+    def champion(self) -> int | None:
+        return bracket.champion(self.structure, self)
+
+    def apply(self, changes: bracket.Changes) -> None:
+        """Put the engine's changes into the rows (in memory), with the placements they
+        make or take back."""
+        before = {index: self[index] for index in changes}
+        if not self.final_seen and {self.structure.final, self.structure.reset} & set(changes):
+            # The champion may change: whoever it was, _finish places the one it is now.
+            self.final_seen = True
+            if (was := self.champion()) is not None:
+                self.place(was, None)
+        for index, old in before.items():
+            if out := bracket.eliminated(self.structure, index, old):
+                self.place(out[0], None)
+        for index, state in changes.items():
+            row = self.rows[index]
+            row.player_1, row.player_2 = (self.entrant(seed) for seed in state.players)
+            winner = None if state.winner is None else state.players[state.winner]
+            row.winner = self.entrant(winner)
+            row.forfeit, row.skipped = state.forfeit, state.skipped
+            if state.winner is None or state.forfeit or state.players != before[index].players:
+                row.score_1 = row.score_2 = None
+            row.state = _row_state(state, row.state)
+            self.changed_rows.add(index)
+        for index, state in changes.items():
+            if out := bracket.eliminated(self.structure, index, state):
+                self.place(*out)
+
+    def save(self) -> list[Match]:
+        rows = [self.rows[index] for index in sorted(self.changed_rows)]
+        if rows:
+            Match.objects.bulk_update(rows, [*MATCH_FIELDS, "state", "updated_at"])
+        if self.changed_entrants:
+            Entrant.objects.bulk_update(
+                list(self.changed_entrants.values()), ["placement", "disqualified"]
+            )
+        return rows
+
+
+@dataclass(frozen=True)
+class Played:
+    """What a result, a disqualification or a reset did: the match, every match row it
+    changed (in play order), and whether the tournament is now complete."""
+
+    match: Match
+    changed: list[Match]
+    complete: bool
+    champion: Entrant | None = None
+
+    @property
+    def now_ready(self) -> list[Match]:
+        """Matches this made ready to play (part 2 calls them in Discord)."""
+        return [m for m in self.changed if m.state == Match.State.READY and m != self.match]
+
+
+def _play(tournament: Tournament, match_id: int, *, finished_too: bool):
+    """The locked tournament, its board, and the match (Match.DoesNotExist if not there)."""
+    row = _locked(tournament)
+    allowed = (State.UNDERWAY, State.COMPLETE) if finished_too else (State.UNDERWAY,)
+    if row.state not in allowed:
+        if row.state in OPEN:
+            raise Refused(f"{row.name} has not started yet.")
+        if row.state == State.COMPLETE:
+            raise Refused(f"{row.name} is over: only its last results can be fixed or reset.")
+        raise _closed(row)
+    board = _Board(row, row.structure())
+    return row, board, board.load_around(match_id)
+
+
+def _engine(call, *args, **kwargs) -> bracket.Changes:
+    try:
+        return call(*args, **kwargs)
+    except bracket.BracketError as exc:
+        raise Refused(str(exc)) from exc
+
+
+def _finish(row: Tournament, board: _Board, match: Match) -> Played:
+    """Write the board, complete the tournament (or take completion back), bump."""
+    structure = board.structure
+    champion = None
+    if {structure.final, structure.reset} & board.changed_rows:
+        seed = board.champion()
+        champion = board.entrant(seed)
+        if seed is not None:
+            board.place(seed, 1)
+        if row.state == State.UNDERWAY and seed is not None:
+            row.state = State.COMPLETE
+        elif row.state == State.COMPLETE and seed is None:
+            row.state = State.UNDERWAY
+    changed = board.save()
+    _bump(row, "state")
+    if row.state == State.COMPLETE and champion:
+        logger.info("Tournament %s complete: %s won", row.slug, champion.name)
+    return Played(match, changed, row.state == State.COMPLETE, champion)
+
+
+def winner_slot_for(best_of: int, score_1: int, score_2: int) -> int:
+    """Which slot won a set that ended `score_1`-`score_2` in a best of `best_of`: the winner
+    has (best_of+1)/2 games, the loser fewer. Raises Refused otherwise."""
+    wins = (best_of + 1) // 2
+    for score in (score_1, score_2):
+        if isinstance(score, bool) or not isinstance(score, int) or score < 0:
+            raise Refused("Scores are whole numbers of games, 0 or more.", field="score")
+    if score_1 == wins and score_2 < wins:
+        return 0
+    if score_2 == wins and score_1 < wins:
+        return 1
+    games = "game" if wins == 1 else "games"
+    raise Refused(
+        f"{score_1}-{score_2} cannot end a best of {best_of}: the winner takes {wins} {games} "
+        "and the loser fewer.",
+        field="score",
+    )
+
+
+@transaction.atomic
+def set_result(
+    tournament: Tournament, match_id: int, *, score_1: int, score_2: int, fix: bool = False
+) -> Played:
+    """Records a result: `score_1` and `score_2` are games won by player_1 and player_2.
+
+    A match with a result is refused unless `fix`: then the result is replaced (the
+    scores alone when the winner stays; else an undo and a new result, which the engine
+    allows while the matches it fed are unplayed). So two organisers entering the same
+    match at once leave one result, and the second is told.
+    """
+    row, board, match = _play(tournament, match_id, finished_too=fix)
+    slot = winner_slot_for(row.best_of, score_1, score_2)
+    disqualified = board.disqualified()
+    if match.is_decided:
+        if not fix:
+            scores = f" ({match.score_1}-{match.score_2})" if match.score_1 is not None else ""
+            raise Refused(
+                f"Match {match.identifier} already has a result{scores}; fix it to change it."
+            )
+        if match.forfeit:
+            raise Refused(
+                f"Match {match.identifier} was forfeited by a disqualified entrant; it stands."
+            )
+        if slot == match.winner_slot:
+            match.score_1, match.score_2 = score_1, score_2
+            board.changed_rows.add(match.index)
+            return _finish(row, board, match)
+        board.apply(
+            _engine(bracket.undo, board.structure, board, match.index, disqualified=disqualified)
+        )
+    board.apply(
+        _engine(
+            bracket.report,
+            board.structure,
+            board,
+            match.index,
+            winner_slot=slot,
+            disqualified=disqualified,
+        )
+    )
+    match.score_1, match.score_2 = score_1, score_2
+    return _finish(row, board, match)
+
+
+@transaction.atomic
+def disqualify(tournament: Tournament, match_id: int, *, entrant_id: int) -> Played:
+    """Disqualifies a player of this unfinished match: a loss by forfeit now (or as soon as
+    the opponent is known), and so for their later matches."""
+    row, board, match = _play(tournament, match_id, finished_too=False)
+    entrant = next((p for p in (match.player_1, match.player_2) if p and p.pk == entrant_id), None)
+    if entrant is None:
+        raise Refused(f"That entrant is not playing match {match.identifier}.", field="dq")
+    if entrant.disqualified:
+        raise Refused(f"{entrant.name} is already disqualified.", field="dq")
+    if match.is_decided or match.skipped:
+        raise Refused(
+            f"Match {match.identifier} is over: disqualify {entrant.name} from their next match.",
+            field="dq",
+        )
+    changes = _engine(
+        bracket.disqualify,
+        board.structure,
+        board,
+        entrant.seed,
+        match=match.index,
+        disqualified=board.disqualified(),
+    )
+    entrant.disqualified = True
+    board.changed_entrants[entrant.pk] = entrant
+    board.apply(changes)
+    return _finish(row, board, match)
+
+
+@transaction.atomic
+def reset(tournament: Tournament, match_id: int) -> Played:
+    """Takes a result back while the matches it fed are unplayed (a forfeit stands)."""
+    row, board, match = _play(tournament, match_id, finished_too=True)
+    board.apply(
+        _engine(
+            bracket.undo, board.structure, board, match.index, disqualified=board.disqualified()
+        )
+    )
+    return _finish(row, board, match)
+
+
+def scoreline(match: Match) -> str:
+    """ "Ada 2-1 Blaze", or "Ada wins by forfeit", for messages."""
+    one, two = match.player_1, match.player_2
+    if match.forfeit and match.winner:
+        return f"{match.winner.name} wins by forfeit"
+    if match.score_1 is None or one is None or two is None:
+        return "no result"
+    return f"{one.name} {match.score_1}-{match.score_2} {two.name}"
+
+
+__all__ = [
+    "Played",
+    "Refused",
+    "Started",
+    "add_walk_in",
+    "cancel",
+    "check_in",
+    "clean_name",
+    "create",
+    "disqualify",
+    "join",
+    "leave",
+    "local_to_utc",
+    "open_check_in",
+    "open_due_check_ins",
+    "order_from_boxes",
+    "remove_entrant",
+    "reorder",
+    "reset",
+    "set_result",
+    "start",
+    "winner_slot_for",
+]

@@ -1,0 +1,424 @@
+"""What a tournament's pages show: the bracket laid out as a bracket, the entrants, the
+standings and the public JSON, each built from two queries (entrants, matches) and cached
+by (slug, version, state, time zone), so a page view costs the same queries at any size."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.cache import cache
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+
+from tournaments import bracket
+from tournaments.models import Entrant, Match, Tournament
+
+CACHE_SECONDS = 3600
+SIDE_TITLES = {
+    bracket.Side.WINNERS: "Winners' bracket",
+    bracket.Side.LOSERS: "Losers' bracket",
+    bracket.Side.GRAND_FINAL: "Grand final",
+}
+
+
+def cache_key(tournament: Tournament, kind: str) -> str:
+    """What a page shows changes with the version, with check-in opening by the clock, and
+    with the server's time zone."""
+    parts = (tournament.slug, tournament.version, tournament.current_state(), tournament.time_zone)
+    return f"tournament:{kind}:" + ":".join(map(str, parts))
+
+
+@dataclass(frozen=True)
+class StartTime:
+    """When it starts, as the server's clock shows it."""
+
+    local: datetime
+    zone: str
+
+    @classmethod
+    def of(cls, tournament: Tournament, when: datetime | None = None) -> StartTime:
+        when = when or tournament.starts_at
+        return cls(when.astimezone(tournament.zone()), tournament.time_zone)
+
+    @property
+    def offset(self) -> str:
+        minutes = int(self.local.utcoffset().total_seconds()) // 60
+        sign = "+" if minutes >= 0 else "-"
+        return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+    @property
+    def text(self) -> str:
+        """ "Friday 4 July 2031, 19:30" """
+        return f"{self.local:%A} {self.local.day} {self.local:%B %Y, %H:%M}"
+
+    @property
+    def short(self) -> str:
+        return f"{self.local.day} {self.local:%b %Y, %H:%M}"
+
+    @property
+    def abbreviation(self) -> str:
+        return self.local.tzname() or ""
+
+    @property
+    def iso(self) -> str:
+        return self.local.isoformat()
+
+
+# The bracket
+
+
+@dataclass(frozen=True)
+class Line:
+    """One player's line in a match box: an entrant, or where the player will come from."""
+
+    name: str
+    seed: int | None = None
+    score: str = ""
+    won: bool = False
+    placeholder: bool = False
+
+
+@dataclass(frozen=True)
+class Box:
+    """A match as the bracket draws it; `ins` are the connectors coming from the column to
+    its left ("top", "bottom", "both" or "straight"), `out` one going right."""
+
+    match: Match
+    lines: tuple[Line, Line]
+    note: str
+    ins: str
+    out: bool
+
+    @property
+    def css(self) -> str:
+        classes = ["slot"]
+        if self.ins:
+            classes += ["fed", f"in-{self.ins}"]
+        if self.out:
+            classes.append("out")
+        return " ".join(classes)
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    cells: tuple[Box | None, ...]  # one per position of the full bracket; None: a bye
+
+
+@dataclass(frozen=True)
+class SideView:
+    side: str
+    title: str
+    columns: tuple[Column, ...]
+
+
+def _positions(structure: bracket.Structure, side: bracket.Side, round: int) -> int:
+    """How many rows a column of the full bracket has (byes included)."""
+    if side is bracket.Side.WINNERS:
+        return structure.size >> round
+    if side is bracket.Side.LOSERS:
+        return structure.size >> ((round + 1) // 2 + 1)
+    return 1
+
+
+def _column_title(structure: bracket.Structure, side: bracket.Side, round: int, last: int) -> str:
+    if side is bracket.Side.GRAND_FINAL:
+        return "Grand final" if round == 1 else "Reset"
+    if side is bracket.Side.LOSERS:
+        return "Losers' final" if round == last else f"Losers' round {round}"
+    prefix = "" if structure.reset is None else "Winners' "
+    names = ["final", "semifinals", "quarterfinals"]
+    if last - round < len(names):
+        return (prefix + names[last - round]).capitalize()
+    return f"Round {round}"
+
+
+def _source_text(structure: bracket.Structure, source: bracket.Source) -> str:
+    fed = structure.matches[source.value].identifier
+    return f"Winner of {fed}" if source.kind is bracket.SourceKind.WINNER else f"Loser of {fed}"
+
+
+def _lines(
+    structure: bracket.Structure, spec: bracket.MatchSpec, match: Match, names: dict[int, Entrant]
+) -> tuple[Line, Line]:
+    lines = []
+    for slot, (player_id, score) in enumerate(
+        ((match.player_1_id, match.score_1), (match.player_2_id, match.score_2))
+    ):
+        entrant = names.get(player_id) if player_id else None
+        if entrant is None:
+            source = spec.sources[slot]
+            text = "" if source.kind is bracket.SourceKind.SEED else _source_text(structure, source)
+            lines.append(Line(text, placeholder=True))
+            continue
+        won = match.winner_id is not None and match.winner_id == player_id
+        shown = "DQ" if match.forfeit and not won else ("" if score is None else str(score))
+        lines.append(Line(entrant.name, entrant.seed, shown, won))
+    return lines[0], lines[1]
+
+
+def _note(match: Match) -> str:
+    if match.skipped:
+        return "Not needed"
+    if match.is_reset and match.winner_id is None:
+        return "If needed"
+    if match.forfeit:
+        return "Forfeit"
+    if match.state != Match.State.PENDING and match.state != Match.State.COMPLETE:
+        return match.get_state_display()
+    return ""
+
+
+def bracket_sides(
+    tournament: Tournament, entrants: list[Entrant], matches: list[Match]
+) -> list[SideView]:
+    """The started bracket as sides of columns of cells, byes left empty, connectors marked."""
+    structure = tournament.structure()
+    if structure is None:
+        return []
+    names = {e.pk: e for e in entrants}
+    by_index = {m.index: m for m in matches}
+    layout: dict[bracket.Side, dict[int, dict[int, Box]]] = {}
+    for spec in structure.matches:
+        match = by_index.get(spec.index)
+        if match is None:
+            continue
+        ins = []
+        for source in spec.sources:
+            feeder = (
+                structure.matches[source.value]
+                if source.kind is bracket.SourceKind.WINNER
+                else None
+            )
+            if feeder is None or feeder.side is not spec.side:
+                continue
+            if _positions(structure, spec.side, feeder.round) == _positions(
+                structure, spec.side, spec.round
+            ):
+                ins.append("straight")
+            else:
+                ins.append("top" if feeder.position % 2 else "bottom")
+        connect = "both" if {"top", "bottom"} <= set(ins) else (ins[0] if ins else "")
+        going = spec.winner_to and structure.matches[spec.winner_to.match]
+        out = bool(going) and going.side is spec.side
+        box = Box(match, _lines(structure, spec, match, names), _note(match), connect, out)
+        layout.setdefault(spec.side, {}).setdefault(spec.round, {})[spec.position] = box
+    sides = []
+    for side in bracket.Side:
+        rounds = layout.get(side)
+        if not rounds:
+            continue
+        last = max(rounds)
+        columns = tuple(
+            Column(
+                _column_title(structure, side, round, last),
+                tuple(
+                    rounds[round].get(position)
+                    for position in range(1, _positions(structure, side, round) + 1)
+                ),
+            )
+            for round in sorted(rounds)
+        )
+        sides.append(SideView(side.value, SIDE_TITLES[side], columns))
+    return sides
+
+
+@dataclass(frozen=True)
+class Standing:
+    placement: int
+    entrant: Entrant
+
+
+def standings(entrants: list[Entrant]) -> list[Standing]:
+    placed = [e for e in entrants if e.placement is not None]
+    return [Standing(e.placement, e) for e in sorted(placed, key=lambda e: (e.placement, e.seed))]
+
+
+def _rows(tournament: Tournament) -> tuple[list[Entrant], list[Match]]:
+    entrants = list(tournament.entrants.order_by("seed", "id"))
+    matches = list(tournament.matches.order_by("index")) if tournament.bracket_entrants else []
+    return entrants, matches
+
+
+@dataclass(frozen=True)
+class PublicPage:
+    """The public page's two cached parts, around what depends on who is looking."""
+
+    head: SafeString
+    body: SafeString
+    entrant_count: int
+
+
+def public_page(tournament: Tournament) -> PublicPage:
+    """The public page but for who is looking, rendered once per version."""
+    key = cache_key(tournament, "page")
+    parts = cache.get(key)
+    if parts is None:
+        entrants, matches = _rows(tournament)
+        context = {
+            "tournament": tournament,
+            "state": tournament.current_state(),
+            "state_label": tournament.current_state_label(),
+            "entrants": entrants,
+            "sides": bracket_sides(tournament, entrants, matches),
+            "standings": standings(entrants),
+            "checked_in": sum(e.checked_in for e in entrants),
+            "starts": StartTime.of(tournament),
+            "check_in_opens": StartTime.of(tournament, tournament.check_in_opens_at)
+            if tournament.check_in_opens_at
+            else None,
+        }
+        parts = (
+            render_to_string("tournaments/_public_head.html", context),
+            render_to_string("tournaments/_public_body.html", context),
+            len(entrants),
+        )
+        cache.set(key, parts, CACHE_SECONDS)
+    head, body, count = parts
+    # Rendered by our own templates, which escape what they show.
+    return PublicPage(mark_safe(head), mark_safe(body), count)  # noqa: S308
+
+
+# The JSON
+
+
+def _id(value: int | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def payload(tournament: Tournament, entrants: list[Entrant], matches: list[Match]) -> dict:
+    """The public JSON (docs/architecture.md, "Tournaments"): ids and snowflakes as strings,
+    byes never listed (they are not matches)."""
+    return {
+        "slug": tournament.slug,
+        "name": tournament.name,
+        "game": tournament.game,
+        "format": tournament.format,
+        "state": tournament.current_state(),
+        "best_of": tournament.best_of,
+        "starts_at": StartTime.of(tournament).iso,
+        "time_zone": tournament.time_zone,
+        "guild_id": str(tournament.guild_id),
+        "entrants": [
+            {
+                "id": str(e.pk),
+                "name": e.name,
+                "discord_id": _id(e.discord_id),
+                "seed": e.seed,
+                "checked_in": e.checked_in,
+                "placement": e.placement,
+            }
+            for e in entrants
+        ],
+        "matches": [
+            {
+                "id": str(m.pk),
+                "identifier": m.identifier,
+                "side": m.side,
+                "round": m.round,
+                "players": [_id(m.player_1_id), _id(m.player_2_id)],
+                "scores": [m.score_1, m.score_2],
+                "winner": _id(m.winner_id),
+                "state": m.state,
+                "thread_id": _id(m.thread_id),
+            }
+            for m in matches
+        ],
+    }
+
+
+def json_body(tournament: Tournament) -> tuple[bytes, str]:
+    """The JSON's bytes and their ETag, built once per version."""
+    key = cache_key(tournament, "json")
+    cached: Any = cache.get(key)
+    if cached is None:
+        body = json.dumps(
+            payload(tournament, *_rows(tournament)), ensure_ascii=False, separators=(",", ":")
+        ).encode()
+        cached = (body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+        cache.set(key, cached, CACHE_SECONDS)
+    return cached
+
+
+# The organiser's page
+
+
+@dataclass(frozen=True)
+class MatchRow:
+    """A match on the manage page, with which of its forms apply."""
+
+    match: Match
+    players: tuple[Entrant | None, Entrant | None]
+    waiting_for: tuple[str, str]
+    wins: int
+
+    @property
+    def where(self) -> str:
+        match = self.match
+        if match.side == bracket.Side.GRAND_FINAL:
+            return "Grand final reset" if match.is_reset else "Grand final"
+        side = "Winners'" if match.side == bracket.Side.WINNERS else "Losers'"
+        return f"{side} round {match.round}"
+
+    @property
+    def reportable(self) -> bool:
+        return self.match.state not in (Match.State.PENDING, Match.State.COMPLETE)
+
+    @property
+    def fixable(self) -> bool:
+        return self.match.is_decided and not self.match.forfeit
+
+    @property
+    def disqualifiable(self) -> list[Entrant]:
+        if self.match.is_decided or self.match.skipped:
+            return []
+        return [p for p in self.players if p is not None and not p.disqualified]
+
+
+def manage_context(tournament: Tournament) -> dict[str, Any]:
+    entrants, matches = _rows(tournament)
+    state = tournament.current_state()
+    structure = tournament.structure()
+    names = {e.pk: e for e in entrants}
+    rows = {"now": [], "waiting": [], "done": []}
+    for match in matches:
+        spec = structure.matches[match.index]
+        players = (names.get(match.player_1_id), names.get(match.player_2_id))
+        waiting_for = tuple(
+            ""
+            if player is not None or source.kind is bracket.SourceKind.SEED
+            else _source_text(structure, source)
+            for player, source in zip(players, spec.sources, strict=True)
+        )
+        row = MatchRow(match, players, waiting_for, (tournament.best_of + 1) // 2)
+        if match.state == Match.State.COMPLETE:
+            rows["done"].append(row)
+        elif match.state == Match.State.PENDING:
+            rows["waiting"].append(row)
+        else:
+            rows["now"].append(row)
+    rows["done"].reverse()  # the latest results first: those are the ones still fixable
+    open_ = state in (Tournament.State.REGISTRATION, Tournament.State.CHECK_IN)
+    return {
+        "tournament": tournament,
+        "state": state,
+        "state_label": tournament.current_state_label(),
+        "open": open_,
+        "entrants": entrants,
+        "checked_in": sum(e.checked_in for e in entrants),
+        "to_drop": [e for e in entrants if not e.checked_in]
+        if state == Tournament.State.CHECK_IN
+        else [],
+        "full": len(entrants) >= tournament.max_entrants,
+        "rows": rows,
+        "match_count": len(matches),
+        "standings": standings(entrants),
+        "starts": StartTime.of(tournament),
+        "check_in_opens": StartTime.of(tournament, tournament.check_in_opens_at)
+        if tournament.check_in_opens_at
+        else None,
+    }
