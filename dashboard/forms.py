@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext, gettext_lazy
 
 from fightrise.snowflake import parse_discord_id
 from guildbot.models import Guild, GuildConfig, timezone_names
 
-NO_CHANNEL = ("", "Not set")
-NONE_SEEN = (
+NO_CHANNEL = ("", gettext_lazy("Not set"))
+NONE_SEEN = gettext_lazy(
     "FightRise has not seen this server's channels yet: they are listed here once the bot "
     "has connected to it. In Discord, /fightrise setup sets them too."
 )
@@ -25,7 +26,12 @@ class ChannelField(forms.Field):
         self.none_seen = not self.known
         choices = [(str(channel_id), f"#{name}") for channel_id, name in self.known.items()]
         if current and current not in self.known:
-            choices.append((str(current), f"A channel FightRise cannot see ({current})"))
+            choices.append(
+                (
+                    str(current),
+                    gettext("A channel FightRise cannot see (%(id)s)") % {"id": current},
+                )
+            )
             self.known[current] = ""
         self.widget = forms.Select(choices=[NO_CHANNEL, *choices])
         if self.none_seen:
@@ -38,18 +44,18 @@ class ChannelField(forms.Field):
         channel_id = parse_discord_id(value)
         if channel_id is None or channel_id not in self.known:
             raise forms.ValidationError(
-                NONE_SEEN if self.none_seen else "Pick one of this server's text channels."
+                NONE_SEEN if self.none_seen else gettext("Pick one of this server's text channels.")
             )
         return channel_id
 
 
 class GuildConfigForm(forms.ModelForm):
-    timezone = forms.ChoiceField(label="Time zone", choices=())
+    timezone = forms.ChoiceField(label=gettext_lazy("Time zone"), choices=())
 
     class Meta:
         model = GuildConfig
         fields = ("announcement_channel_id", "match_channel_id", "locale", "timezone")
-        labels = {"locale": "Language"}
+        labels = {"locale": gettext_lazy("Language")}
 
     def __init__(self, *args, guild: Guild, **kwargs):
         super().__init__(*args, **kwargs)
@@ -57,14 +63,14 @@ class GuildConfigForm(forms.ModelForm):
         self.fields["announcement_channel_id"] = ChannelField(
             channels=channels,
             current=self.instance.announcement_channel_id,
-            label="Announcements channel",
-            help_text="Where FightRise announces tournaments.",
+            label=gettext("Announcements channel"),
+            help_text=gettext("Where FightRise announces tournaments."),
         )
         self.fields["match_channel_id"] = ChannelField(
             channels=channels,
             current=self.instance.match_channel_id,
-            label="Matches channel",
-            help_text="Where FightRise calls matches.",
+            label=gettext("Matches channel"),
+            help_text=gettext("Where FightRise calls matches."),
         )
         self.fields["timezone"].choices = [
             (name, name) for name in sorted(timezone_names() | {"UTC"})
