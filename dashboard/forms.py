@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext, gettext_lazy
 
 from fightrise.snowflake import parse_discord_id
-from guildbot.models import Guild, GuildConfig, timezone_names
+from guildbot.models import DROPPED_LOCALES, Guild, GuildConfig, timezone_names
 
 NO_CHANNEL = ("", gettext_lazy("Not set"))
 NONE_SEEN = gettext_lazy(
@@ -75,3 +75,14 @@ class GuildConfigForm(forms.ModelForm):
         self.fields["timezone"].choices = [
             (name, name) for name in sorted(timezone_names() | {"UTC"})
         ]
+
+    @property
+    def dropped_language(self) -> str | None:
+        """The name of the language this server chose that FightRise no longer offers."""
+        code = self.instance.dropped_locale
+        return DROPPED_LOCALES.get(code, code) if code else None
+
+    def save(self, commit: bool = True) -> GuildConfig:
+        # Saved settings are someone's choice, the language included.
+        self.instance.dropped_locale = ""
+        return super().save(commit)
