@@ -55,7 +55,8 @@ class GuildConfigForm(forms.ModelForm):
     class Meta:
         model = GuildConfig
         fields = ("announcement_channel_id", "match_channel_id", "locale", "timezone")
-        labels = {"locale": gettext_lazy("Language")}
+        labels = {"locale": gettext_lazy("Bot language")}
+        help_texts = {"locale": gettext_lazy("The language of FightRise's posts in this server.")}
 
     def __init__(self, *args, guild: Guild, **kwargs):
         super().__init__(*args, **kwargs)
