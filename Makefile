@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 NPM_DIR := tests/e2e/npm
 NPM_STAMP := $(NPM_DIR)/node_modules/.installed
 
-.PHONY: install npm run test lint format bench clean
+.PHONY: install npm run test lint format bench messages clean
 
 install: $(STAMP)
 
@@ -46,6 +46,12 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# For translators: the catalogues up to date with the code, compiled, and what each still
+# lacks (needs GNU gettext: apt-get install gettext). The .mo files are committed, so that
+# a fresh clone and production need no gettext. `make messages LANGS="fr ja"` for some.
+messages: $(STAMP)
+	$(BIN)/python -m scripts.catalogues $(LANGS)
 
 clean:
 	rm -rf $(VENV) $(NPM_DIR)/node_modules staticfiles test-artifacts .pytest_cache .ruff_cache

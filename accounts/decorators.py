@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import user_passes_test
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
 from accounts.grants import GrantRevoked
 
@@ -30,7 +31,7 @@ def discord_login_required(view):
             return view(request, *args, **kwargs)
         except GrantRevoked:
             logout(request)
-            messages.info(request, "Your Discord sign-in has expired. Please log in again.")
+            messages.info(request, _("Your Discord sign-in has expired. Please log in again."))
             return redirect("landing")
 
     return wrapper

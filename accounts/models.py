@@ -61,6 +61,9 @@ class User(AbstractUser):
     avatar_hash = models.CharField(max_length=64, blank=True)
     # As of 2023-05, migrated users have discriminator "0"; legacy users keep four digits.
     discriminator = models.CharField(max_length=4, default="0")
+    # The language they chose on the site's switcher (a code of settings.LANGUAGES), set again
+    # in the browser at each login; empty while they have chosen none (accounts.languages).
+    language = models.CharField(max_length=16, blank=True)
 
     objects = DiscordUserManager()
 

@@ -42,6 +42,14 @@ def browser_key(request: HttpRequest, *, create: bool = False) -> str | None:
 
 def safe_next_path(value: str | None) -> str:
     """`value` when it is a path on this site (not under /auth/), else ""."""
+    path = local_path(value)
+    if path.startswith("/auth/"):
+        return ""  # back into a login would loop
+    return path
+
+
+def local_path(value: str | None) -> str:
+    """`value` when it is a path on this site, else "": never another host or scheme."""
     if not value or len(value) > MAX_NEXT_LENGTH:
         return ""
     if not value.startswith("/") or value.startswith("//") or "\\" in value:
@@ -50,8 +58,6 @@ def safe_next_path(value: str | None) -> str:
         return ""
     if not url_has_allowed_host_and_scheme(value, allowed_hosts=set()):
         return ""
-    if value.startswith("/auth/"):
-        return ""  # back into a login would loop
     path = iri_to_uri(value)
     return path if len(path) <= MAX_NEXT_LENGTH else ""
 

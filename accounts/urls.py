@@ -9,4 +9,5 @@ urlpatterns = [
     path("logout/", views.logout, name="logout"),
     path("success/", views.success, name="success"),
     path("error/", views.error, name="error"),
+    path("language/", views.language, name="language"),
 ]

@@ -6,11 +6,12 @@ import logging
 
 from django.conf import settings
 from django.contrib import auth
+from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from accounts import grants, outcomes
+from accounts import grants, languages, outcomes
 from accounts.models import OAuthState, Session, User
 from accounts.oauth import (
     AuthorizationFailed,
@@ -77,7 +78,9 @@ def callback(request: HttpRequest) -> HttpResponse:
     request.session.set_expiry(None)
     request.session.set_discord_grant(grant, guilds)
     logger.info("User %s logged in with %d servers", user.discord_id, len(guilds))
-    return redirect(state.next_path or settings.LOGIN_REDIRECT_URL)
+    response = redirect(state.next_path or settings.LOGIN_REDIRECT_URL)
+    languages.restore(response, user)
+    return response
 
 
 def _leave_previous_session(request: HttpRequest, user: User) -> None:
@@ -116,3 +119,15 @@ def error(request: HttpRequest) -> HttpResponse:
     """A plain-words page for each error code; an unknown code is never echoed back."""
     context = outcomes.error_context(request.GET.get("error", ""))
     return render(request, "accounts/error.html", context)
+
+
+@require_POST
+def language(request: HttpRequest) -> HttpResponse:
+    """The language switcher (POST `language`, CSRF-protected): a language the site speaks,
+    kept for this browser and the signed-in person; then back to the page it was on."""
+    code = request.POST.get("language", "")
+    if not languages.offered(code):
+        raise BadRequest("Not a language the site speaks")
+    response = redirect(languages.back_to(request) or "landing")
+    languages.choose(response, request.user, code)
+    return response

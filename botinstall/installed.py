@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils.translation import gettext_noop
 
 from fightrise import discord_api
 from fightrise.permissions import FLAGS, LABELS, names
@@ -24,18 +25,35 @@ CODE_GRANT_RETRY = 60  # seconds before asking Discord again after it could not 
 WATCH_KEY = "bot_install_watch"
 MAX_WATCHED = 5
 
-# What FightRise cannot do in a server without each permission it asks for.
+# What FightRise cannot do in a server without each permission it asks for. The outcome keeps
+# them in English (it is JSON in the session); the success page translates them as it shows
+# them, and the names of these permissions as Discord's client shows them (LABELS) too.
 EFFECTS = {
-    "VIEW_CHANNEL": "It cannot see your channels, so it cannot post anywhere.",
-    "SEND_MESSAGES": "It cannot post announcements or call matches.",
-    "EMBED_LINKS": "Brackets and results show as plain text instead of cards.",
-    "READ_MESSAGE_HISTORY": "It cannot find its earlier posts to update brackets and results.",
-    "USE_APPLICATION_COMMANDS": "Its /fightrise commands may not be offered to members.",
-    "MANAGE_THREADS": "It cannot archive or tidy match threads when a match ends.",
-    "CREATE_PUBLIC_THREADS": "It cannot open a thread for each match.",
-    "SEND_MESSAGES_IN_THREADS": "It cannot post in match threads.",
+    "VIEW_CHANNEL": gettext_noop("It cannot see your channels, so it cannot post anywhere."),
+    "SEND_MESSAGES": gettext_noop("It cannot post announcements or call matches."),
+    "EMBED_LINKS": gettext_noop("Brackets and results show as plain text instead of cards."),
+    "READ_MESSAGE_HISTORY": gettext_noop(
+        "It cannot find its earlier posts to update brackets and results."
+    ),
+    "USE_APPLICATION_COMMANDS": gettext_noop(
+        "Its /fightrise commands may not be offered to members."
+    ),
+    "MANAGE_THREADS": gettext_noop("It cannot archive or tidy match threads when a match ends."),
+    "CREATE_PUBLIC_THREADS": gettext_noop("It cannot open a thread for each match."),
+    "SEND_MESSAGES_IN_THREADS": gettext_noop("It cannot post in match threads."),
 }
-GENERIC_EFFECT = "Features that need this permission will not work."
+GENERIC_EFFECT = gettext_noop("Features that need this permission will not work.")
+# fightrise.permissions.LABELS of the permissions in EFFECTS, marked for the catalogues.
+PERMISSION_NAMES = (
+    gettext_noop("View Channels"),
+    gettext_noop("Send Messages"),
+    gettext_noop("Embed Links"),
+    gettext_noop("Read Message History"),
+    gettext_noop("Use Application Commands"),
+    gettext_noop("Manage Threads"),
+    gettext_noop("Create Public Threads"),
+    gettext_noop("Send Messages in Threads"),
+)
 
 
 def bot_installed(

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import server_list
@@ -21,24 +22,41 @@ from tournaments.models import Tournament
 logger = logging.getLogger(__name__)
 
 PROBLEMS = {
-    "rate_limited": "Discord asked us to slow down, so your server list may be out of date.",
-    "discord_unavailable": "Discord is not answering, so your server list may be out of date.",
-    "refresh_in_progress": "Your server list is still being fetched from Discord. "
-    "Reload the page in a moment to see it.",
-    server_list.UNREADABLE: "We could not use your Discord sign-in just now, so your server "
-    "list may be out of date. It has been logged; please try again later.",
-    server_list.TOO_MANY: "You have refreshed your server list many times in a row. "
-    "Please wait a few minutes before refreshing it again.",
+    "rate_limited": gettext_lazy(
+        "Discord asked us to slow down, so your server list may be out of date."
+    ),
+    "discord_unavailable": gettext_lazy(
+        "Discord is not answering, so your server list may be out of date."
+    ),
+    "refresh_in_progress": gettext_lazy(
+        "Your server list is still being fetched from Discord. "
+        "Reload the page in a moment to see it."
+    ),
+    server_list.UNREADABLE: gettext_lazy(
+        "We could not use your Discord sign-in just now, so your server "
+        "list may be out of date. It has been logged; please try again later."
+    ),
+    server_list.TOO_MANY: gettext_lazy(
+        "You have refreshed your server list many times in a row. "
+        "Please wait a few minutes before refreshing it again."
+    ),
 }
-RECENT = (
-    f"Your server list came from Discord less than {server_list.REFRESH_COOLDOWN} seconds "
-    "ago, so we did not ask again."
-)
-OTHER_PROBLEM = "Discord did not give us your server list, so it may be out of date."
-UNCONFIRMED = (
+OTHER_PROBLEM = gettext_lazy("Discord did not give us your server list, so it may be out of date.")
+UNCONFIRMED = gettext_lazy(
     "We could not confirm with Discord that you still manage that server. "
     "Please try again in a minute."
 )
+
+
+def _recent() -> str:
+    seconds = server_list.REFRESH_COOLDOWN
+    return ngettext(
+        "Your server list came from Discord less than %(seconds)d second ago, so we did not "
+        "ask again.",
+        "Your server list came from Discord less than %(seconds)d seconds ago, so we did not "
+        "ask again.",
+        seconds,
+    ) % {"seconds": seconds}
 
 
 @require_safe
@@ -63,11 +81,11 @@ def index(request: HttpRequest) -> HttpResponse:
 def refresh(request: HttpRequest) -> HttpResponse:
     problem = server_list.refresh_now(request)
     if problem == server_list.RECENT:
-        messages.info(request, RECENT)
+        messages.info(request, _recent())
     elif problem:
         messages.warning(request, PROBLEMS.get(problem, OTHER_PROBLEM))
     else:
-        messages.success(request, "Your server list is up to date.")
+        messages.success(request, gettext("Your server list is up to date."))
     return redirect("dashboard:index")
 
 
@@ -95,7 +113,9 @@ def guild_settings(request: HttpRequest, guild_id: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         form.save()
         logger.info("User %s changed the settings of server %s", request.user.discord_id, snowflake)
-        messages.success(request, f"Settings for {guild.name} saved.")
+        messages.success(
+            request, gettext("Settings for %(server)s saved.") % {"server": guild.name}
+        )
         return redirect("dashboard:guild", guild_id=snowflake)
     context = {
         "entry": entry,

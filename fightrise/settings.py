@@ -125,6 +125,8 @@ INSTALLED_APPS = [
     # Our session model replaces Django's, but the app keeps `clearsessions` available.
     "django.contrib.sessions",
     "django.contrib.messages",
+    # intcomma: counts grouped as the person's language groups them (1,024; 1.024; 1 024).
+    "django.contrib.humanize",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "accounts",
@@ -140,6 +142,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "accounts.middleware.SessionActivityMiddleware",
+    # The person's choice (the language cookie), else the browser's Accept-Language, else English.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -203,7 +207,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# The languages the site and the bot speak: English and each language whose catalogue
+# (locale/<lang>/LC_MESSAGES/django.po) is complete, which tests/fightrise/test_catalogues.py
+# holds it to. Each is named as its speakers name it, for the language switcher; the bot's
+# settings offer the same list (guildbot.models.LOCALES). README, "Languages".
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("es", "Español"),
+    ("fr", "Français"),
+    ("ja", "日本語"),
+    ("pt-br", "Português (Brasil)"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our own date formats per language first (fightrise/formats/), then Django's.
+FORMAT_MODULE_PATH = ["fightrise.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -246,6 +265,12 @@ CSRF_COOKIE_HTTPONLY = True
 # over plain HTTP (make run, tests), where a Secure cookie would never come back.
 SESSION_COOKIE_NAME = "__Host-sessionid" if SESSION_COOKIE_SECURE else "sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken" if CSRF_COOKIE_SECURE else "csrftoken"
+# The language a person chose on the switcher, for this browser (accounts.languages); it
+# lasts as long as a session does, and a login sets it again from the person's User.
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_NAME = "__Host-language" if LANGUAGE_COOKIE_SECURE else "language"
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 # Behind a TLS-terminating proxy: trust
 # X-Forwarded-Proto, -Host and -For, so that redirect URIs come out as https:// with the
@@ -263,6 +288,7 @@ if BEHIND_PROXY:
 # Discord tokens, encrypted.
 SESSION_ENGINE = "accounts.sessions"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", default=14 * 24 * 3600, minimum=600)
+LANGUAGE_COOKIE_AGE = SESSION_COOKIE_AGE
 
 # Discord
 DISCORD_CLIENT_ID = env.str("DISCORD_CLIENT_ID", default="").strip()

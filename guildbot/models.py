@@ -5,26 +5,25 @@ from __future__ import annotations
 import functools
 import zoneinfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
 from fightrise.snowflake import parse_discord_id
 
-LOCALES = [
-    ("en", "English"),
-    ("de", "Deutsch"),
-    ("es", "Español"),
-    ("fr", "Français"),
-    ("it", "Italiano"),
-    ("ja", "日本語"),
-    ("ko", "한국어"),
-    ("nl", "Nederlands"),
-    ("pl", "Polski"),
-    ("pt", "Português"),
-    ("ru", "Русский"),
-    ("tr", "Türkçe"),
-    ("zh", "中文"),
-]
+# The bot speaks the site's languages: those whose catalogues are complete (settings.LANGUAGES).
+LOCALES = list(settings.LANGUAGES)
+# Languages the settings offered before FightRise spoke any but English, and offer no longer
+# (migration 0004 moved their servers to English, remembering the choice in dropped_locale).
+DROPPED_LOCALES = {
+    "it": "Italiano",
+    "ko": "한국어",
+    "nl": "Nederlands",
+    "pl": "Polski",
+    "ru": "Русский",
+    "tr": "Türkçe",
+    "zh": "中文",
+}
 
 
 @functools.cache
@@ -106,6 +105,9 @@ class GuildConfig(models.Model):
         null=True, blank=True, validators=[validate_snowflake]
     )
     locale = models.CharField(max_length=8, choices=LOCALES, default="en")
+    # A language this server chose that FightRise no longer offers (a DROPPED_LOCALES code):
+    # it speaks English there meanwhile, and the settings page says so until they are saved.
+    dropped_locale = models.CharField(max_length=8, blank=True, editable=False)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     updated_at = models.DateTimeField(auto_now=True)
 

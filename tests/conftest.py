@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 from django.core.cache import cache
+from django.utils import translation
 
 from fightrise.logs import FORMAT, RedactSecretsFilter
 from tests.discord_payloads import ACCESS_TOKEN, CODE, GUILDS, REFRESH_TOKEN, SECRETS, USER_ID
@@ -27,6 +28,15 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default():
+    """Each test starts in English, the default language: a request leaves its language
+    active in the thread (LocaleMiddleware activates it and nothing deactivates it)."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

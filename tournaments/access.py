@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext_lazy as _
 
 from accounts import server_list
 from accounts.decorators import discord_login_required
@@ -23,11 +24,11 @@ from guildbot.models import Guild
 from tournaments.models import Entrant, Tournament
 from tournaments.operations import Refused
 
-UNCONFIRMED_MANAGER = (
+UNCONFIRMED_MANAGER = _(
     "We could not confirm with Discord that you still manage that server. "
     "Please try again in a minute."
 )
-UNCONFIRMED_MEMBER = (
+UNCONFIRMED_MEMBER = _(
     "We could not confirm with Discord that you are in this tournament's server. "
     "Please try again in a minute."
 )
@@ -81,7 +82,11 @@ def confirm_member(request: HttpRequest, tournament: Tournament) -> None:
     if guilds is None:
         raise Refused(UNCONFIRMED_MEMBER)
     if not _in_list(guilds, tournament.guild_id):
-        raise Refused(f"Only members of {tournament.guild.name} can enter {tournament.name}.")
+        raise Refused(
+            _("Only members of %(server)s can enter %(name)s."),
+            server=tournament.guild.name,
+            name=tournament.name,
+        )
 
 
 @dataclass(frozen=True)

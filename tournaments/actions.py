@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import QueryDict
+from django.utils.translation import gettext, ngettext, pgettext
+from django.utils.translation import gettext_lazy as _
 
 from tournaments import operations
 from tournaments.models import Entrant, Tournament
@@ -16,18 +18,28 @@ MAX_NUMBER_LENGTH = 9  # no id, seed or score has more digits; a longer one is n
 
 
 def _number(value: str | None, *, what: str, field: str) -> int:
-    """A whole number typed in ASCII digits, or Refused."""
+    """A whole number typed in ASCII digits, or Refused. `what` (translated) names it as
+    the subject of a sentence: "Score 1", "The seed of Ada"."""
     text = (value or "").strip()
     if not text:
-        raise Refused(f"{what} is missing.", field=field)
+        # Translators: %(what)s names a value, as the subject of the sentence ("Score 1",
+        # "The seed of Ada", "The entrant").
+        raise Refused(_("%(what)s is missing."), field=field, what=what)
     if not (text.isascii() and text.isdigit()) or len(text) > MAX_NUMBER_LENGTH:
-        raise Refused(f"{what} must be a whole number, not “{text[:20]}”.", field=field)
+        raise Refused(
+            # Translators: %(what)s names a value, as in "%(what)s is missing."
+            _("%(what)s must be a whole number, not “%(text)s”."),
+            field=field,
+            what=what,
+            text=text[:20],
+        )
     return int(text)
 
 
 def _ids(value: str) -> list[int]:
     parts = [part.strip() for part in value.split(",")]
-    return [_number(part, what="Each id in the order", field="order") for part in parts]
+    what = gettext("Each id in the order")
+    return [_number(part, what=what, field="order") for part in parts]
 
 
 def _seed_order(tournament: Tournament, data: QueryDict) -> list[int]:
@@ -39,43 +51,51 @@ def _seed_order(tournament: Tournament, data: QueryDict) -> list[int]:
     for entrant in entrants:
         if f"seed_{entrant.pk}" in data:
             wanted[entrant.pk] = _number(
-                data[f"seed_{entrant.pk}"], what=f"The seed of {entrant.name}", field="order"
+                data[f"seed_{entrant.pk}"],
+                what=gettext("The seed of %(name)s") % {"name": entrant.name},
+                field="order",
             )
     return operations.order_from_boxes(entrants, wanted)
 
 
 def add_entrant(tournament: Tournament, data: QueryDict) -> str:
     entrant = operations.add_walk_in(tournament, name=data.get("name", ""))
-    return f"{entrant.name} is in, seed {entrant.seed}."
+    return gettext("%(name)s is in, seed %(seed)s.") % {"name": entrant.name, "seed": entrant.seed}
 
 
 def remove_entrant(tournament: Tournament, data: QueryDict) -> str:
-    entrant_id = _number(data.get("entrant"), what="The entrant", field="entrant")
-    return f"{operations.remove_entrant(tournament, entrant_id=entrant_id).name} is out."
+    entrant_id = _number(data.get("entrant"), what=gettext("The entrant"), field="entrant")
+    entrant = operations.remove_entrant(tournament, entrant_id=entrant_id)
+    return gettext("%(name)s is out.") % {"name": entrant.name}
 
 
 def seed(tournament: Tournament, data: QueryDict) -> str:
     operations.reorder(tournament, order=_seed_order(tournament, data))
-    return "Seeds saved."
+    return gettext("Seeds saved.")
 
 
 def open_check_in(tournament: Tournament, data: QueryDict) -> str:
     operations.open_check_in(tournament)
-    return "Check-in is open: entrants check in on the tournament's page."
+    return gettext("Check-in is open: entrants check in on the tournament's page.")
 
 
 def start(tournament: Tournament, data: QueryDict) -> str:
     started = operations.start(tournament)
-    dropped = ""
+    count = len(started.entrants)
+    said = ngettext(
+        "%(name)s has started with %(entrants)d entrant.",
+        "%(name)s has started with %(entrants)d entrants.",
+        count,
+    ) % {"name": tournament.name, "entrants": count}
     if started.dropped:
-        names = ", ".join(e.name for e in started.dropped)
-        dropped = f" Not checked in, so dropped: {names}."
-    return f"{tournament.name} has started with {len(started.entrants)} entrants.{dropped}"
+        names = pgettext("between the names of a list", ", ").join(e.name for e in started.dropped)
+        said += " " + gettext("Not checked in, so dropped: %(names)s.") % {"names": names}
+    return said
 
 
 def cancel(tournament: Tournament, data: QueryDict) -> str:
     operations.cancel(tournament)
-    return f"{tournament.name} is cancelled."
+    return gettext("%(name)s is cancelled.") % {"name": tournament.name}
 
 
 MANAGE_ACTIONS: dict[str, Callable[[Tournament, QueryDict], str]] = {
@@ -92,7 +112,7 @@ def manage(tournament: Tournament, data: QueryDict) -> str:
     """Runs the manage page's `action`; returns what happened, raises Refused."""
     action = MANAGE_ACTIONS.get(data.get("action", ""))
     if action is None:
-        raise Refused("That is not something the manage page can do.")
+        raise Refused(_("That is not something the manage page can do."))
     return action(tournament, data)
 
 
@@ -101,24 +121,36 @@ def play(tournament: Tournament, match_id: int, data: QueryDict) -> str:
     (with `fix` = 1 to replace a result). Raises Refused, or Match.DoesNotExist."""
     if data.get("reset"):
         if data["reset"] != "1":
-            raise Refused("To reset a match, send reset=1.", field="reset")
+            raise Refused(_("To reset a match, send reset=1."), field="reset")
         played = operations.reset(tournament, match_id)
-        return f"Match {played.match.identifier} is reset: it waits for a result again."
+        return gettext("Match %(match)s is reset: it waits for a result again.") % {
+            "match": played.match.identifier
+        }
     if "dq" in data:
-        entrant_id = _number(data["dq"], what="The entrant to disqualify", field="dq")
+        entrant_id = _number(data["dq"], what=gettext("The entrant to disqualify"), field="dq")
         played = operations.disqualify(tournament, match_id, entrant_id=entrant_id)
         loser = Entrant.objects.get(pk=entrant_id)
-        return f"{loser.name} is disqualified; their matches are forfeited." + _ending(played)
-    scores = [_number(data.get(f"score_{n}"), what=f"Score {n}", field="score") for n in (1, 2)]
+        said = gettext("%(name)s is disqualified; their matches are forfeited.") % {
+            "name": loser.name
+        }
+        return said + _ending(played)
+    scores = [
+        _number(data.get(f"score_{n}"), what=gettext("Score %(n)s") % {"n": n}, field="score")
+        for n in (1, 2)
+    ]
     played = operations.set_result(
         tournament, match_id, score_1=scores[0], score_2=scores[1], fix=data.get("fix") == "1"
     )
-    return f"Match {played.match.identifier}: {operations.scoreline(played.match)}." + _ending(
-        played
-    )
+    said = gettext("Match %(match)s: %(result)s.") % {
+        "match": played.match.identifier,
+        "result": operations.scoreline(played.match),
+    }
+    return said + _ending(played)
 
 
 def _ending(played: operations.Played) -> str:
     if played.complete and played.champion:
-        return f" The tournament is complete: {played.champion.name} wins it!"
+        return " " + gettext("The tournament is complete: %(name)s wins it!") % {
+            "name": played.champion.name
+        }
     return ""

@@ -7,9 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from tournaments import bracket, operations
-from tournaments.models import BEST_OF, MAX_CHECK_IN_MINUTES, NAME_LENGTH, Format
+from tournaments.models import BEST_OF, MAX_CHECK_IN_MINUTES, NAME_LENGTH, Format, best_of_label
 
 # A start a little in the past is a tournament starting now; more is a typo.
 PAST_GRACE = timedelta(hours=1)
@@ -31,26 +33,32 @@ class WallClockField(forms.DateTimeField):
 
 
 class TournamentForm(forms.Form):
-    name = forms.CharField(max_length=NAME_LENGTH)
-    game = forms.CharField(max_length=NAME_LENGTH, help_text="For example Street Fighter 6.")
-    format = forms.ChoiceField(choices=Format.choices, initial=Format.DOUBLE_ELIMINATION)
-    best_of = forms.TypedChoiceField(
-        label="Sets are",
-        coerce=int,
-        choices=[(n, f"Best of {n}") for n in BEST_OF],
-        initial=3,
-        help_text="Grand finals and every other set alike.",
+    name = forms.CharField(label=_("Name"), max_length=NAME_LENGTH)
+    game = forms.CharField(
+        label=_("Game"), max_length=NAME_LENGTH, help_text=_("For example Street Fighter 6.")
     )
-    starts_at = WallClockField(label="Starts at")
+    format = forms.ChoiceField(
+        label=_("Format"), choices=Format.choices, initial=Format.DOUBLE_ELIMINATION
+    )
+    best_of = forms.TypedChoiceField(
+        label=_("Sets are"),
+        coerce=int,
+        choices=[(n, best_of_label(n)) for n in BEST_OF],
+        initial=3,
+        help_text=_("Grand finals and every other set alike."),
+    )
+    starts_at = WallClockField(label=_("Starts at"))
     check_in_minutes = forms.IntegerField(
-        label="Check-in (minutes before the start)",
+        label=_("Check-in (minutes before the start)"),
         min_value=0,
         max_value=MAX_CHECK_IN_MINUTES,
         initial=0,
-        help_text="0 for no check-in. Entrants who have not checked in are dropped at the start.",
+        help_text=_(
+            "0 for no check-in. Entrants who have not checked in are dropped at the start."
+        ),
     )
     max_entrants = forms.IntegerField(
-        label="Most entrants",
+        label=_("Most entrants"),
         min_value=bracket.MIN_ENTRANTS,
         max_value=bracket.MAX_ENTRANTS,
         initial=32,
@@ -59,15 +67,17 @@ class TournamentForm(forms.Form):
     def __init__(self, *args, zone, zone_name: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.zone, self.zone_name = zone, zone_name
-        self.fields["starts_at"].help_text = f"On the server's clock: {zone_name}."
+        self.fields["starts_at"].help_text = gettext("On the server's clock: %(zone)s.") % {
+            "zone": zone_name
+        }
         for name in ("check_in_minutes", "max_entrants"):
             self.fields[name].widget.attrs["inputmode"] = "numeric"
 
     def clean_name(self):
-        return self._named("name", "The name")
+        return self._named("name", "tournament")
 
     def clean_game(self):
-        return self._named("game", "The game")
+        return self._named("game", "game")
 
     def _named(self, field: str, what: str) -> str:
         try:
@@ -83,7 +93,9 @@ class TournamentForm(forms.Form):
             raise forms.ValidationError(str(exc)) from None
         now = timezone.now()
         if when < now - PAST_GRACE:
-            raise forms.ValidationError(f"That time has passed in {self.zone_name}.")
+            raise forms.ValidationError(
+                gettext("That time has passed in %(zone)s.") % {"zone": self.zone_name}
+            )
         if when > now + FUTURE_LIMIT:
-            raise forms.ValidationError("Pick a start within the next two years.")
+            raise forms.ValidationError(gettext("Pick a start within the next two years."))
         return wall_clock

@@ -12,6 +12,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from guildbot.models import Guild
 from tournaments import bracket
@@ -19,8 +22,23 @@ from tournaments import bracket
 BEST_OF = (1, 3, 5, 7)
 MAX_CHECK_IN_MINUTES = 24 * 60
 NAME_LENGTH = 100
-ENTRANTS_RANGE = f"A bracket takes {bracket.MIN_ENTRANTS} to {bracket.MAX_ENTRANTS} entrants."
 ENTRANT_NAME_LENGTH = 64
+
+
+def _entrants_range() -> str:
+    return gettext("A bracket takes %(least)d to %(most)d entrants.") % {
+        "least": bracket.MIN_ENTRANTS,
+        "most": bracket.MAX_ENTRANTS,
+    }
+
+
+def _best_of(n: int) -> str:
+    return gettext("Best of %(n)s") % {"n": n}
+
+
+# Translated when shown, in the language of the moment.
+ENTRANTS_RANGE = lazy(_entrants_range, str)()
+best_of_label = lazy(_best_of, str)
 
 
 def zone_named(name: str) -> tzinfo:
@@ -32,28 +50,28 @@ def zone_named(name: str) -> tzinfo:
 
 
 class Format(models.TextChoices):
-    SINGLE_ELIMINATION = bracket.BracketFormat.SINGLE_ELIMINATION, "Single elimination"
-    DOUBLE_ELIMINATION = bracket.BracketFormat.DOUBLE_ELIMINATION, "Double elimination"
+    SINGLE_ELIMINATION = bracket.BracketFormat.SINGLE_ELIMINATION, _("Single elimination")
+    DOUBLE_ELIMINATION = bracket.BracketFormat.DOUBLE_ELIMINATION, _("Double elimination")
 
 
 class TournamentState(models.TextChoices):
-    REGISTRATION = "registration", "Registration open"
-    CHECK_IN = "check_in", "Check-in open"
-    UNDERWAY = "underway", "Underway"
-    COMPLETE = "complete", "Complete"
-    CANCELLED = "cancelled", "Cancelled"
+    REGISTRATION = "registration", _("Registration open")
+    CHECK_IN = "check_in", _("Check-in open")
+    UNDERWAY = "underway", _("Underway")
+    COMPLETE = "complete", pgettext_lazy("a tournament", "Complete")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class MatchStatus(models.TextChoices):
-    """A match's state, in the words of the public JSON."""
+    """A match's state, in the words of the public JSON (its labels for the pages)."""
 
-    PENDING = "pending", "Waiting for players"
-    READY = "ready", "Ready"
+    PENDING = "pending", _("Waiting for players")
+    READY = "ready", _("Ready")
     # Part 2 (Discord): a thread called it, a player reported, the opponent disputed.
-    CALLED = "called", "Called"
-    AWAITING_CONFIRMATION = "awaiting_confirmation", "Awaiting confirmation"
-    DISPUTED = "disputed", "Disputed"
-    COMPLETE = "complete", "Complete"
+    CALLED = "called", _("Called")
+    AWAITING_CONFIRMATION = "awaiting_confirmation", _("Awaiting confirmation")
+    DISPUTED = "disputed", _("Disputed")
+    COMPLETE = "complete", pgettext_lazy("a match", "Complete")
 
 
 class TournamentQuerySet(models.QuerySet):
@@ -96,13 +114,15 @@ class Tournament(models.Model):
     game = models.CharField(max_length=NAME_LENGTH)
     format = models.CharField(max_length=32, choices=Format, default=Format.DOUBLE_ELIMINATION)
     best_of = models.PositiveSmallIntegerField(
-        choices=[(n, f"Best of {n}") for n in BEST_OF], default=3
+        choices=[(n, best_of_label(n)) for n in BEST_OF], default=3
     )
     starts_at = models.DateTimeField()
     check_in_minutes = models.PositiveSmallIntegerField(
         default=0,
         validators=[
-            MaxValueValidator(MAX_CHECK_IN_MINUTES, "Check-in lasts at most 1440 minutes (a day).")
+            MaxValueValidator(
+                MAX_CHECK_IN_MINUTES, _("Check-in lasts at most 1440 minutes (a day).")
+            )
         ],
     )
     # starts_at - check_in_minutes, or None without check-in: when check-in opens by itself.

@@ -6,7 +6,7 @@ member), these functions decide what the tournament allows and apply the bracket
 Every function takes the tournament's row lock first (SELECT ... FOR UPDATE on PostgreSQL;
 SQLite's IMMEDIATE transactions serialise writers anyway), so operations on one tournament
 run one at a time and none reads a state another is changing. Each refusal is a `Refused`
-whose text is fit to show the person who tried.
+whose text is fit to show the person who tried, in the language active when it is shown.
 
 Check-in opens `check_in_minutes` before the start by itself: reads see it at once
 (`Tournament.current_state`), and the next write to the tournament records it (`_locked`);
@@ -28,8 +28,10 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext, ngettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from guildbot.models import Guild, GuildConfig
 from tournaments import bracket
@@ -45,12 +47,26 @@ CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u206
 
 
 class Refused(Exception):
-    """A move the rules refuse; its text is fit to show the person who tried it. `field`
-    names the form field it is about, when there is one."""
+    """A move the rules refuse, in words fit to show the person who tried it: `message`,
+    marked for translation (gettext_lazy, or ngettext_lazy counting one of the params), and
+    the `params` that fill it in. str() says it in the language active then: the site's, the
+    person's; the bot's, the one it activates (translation.override). A datetime param reads
+    as that language writes a date. `field` names the form field it is about, if any."""
 
-    def __init__(self, message: str, *, field: str | None = None):
+    def __init__(self, message, *, field: str | None = None, **params: object):
         super().__init__(message)
-        self.field = field
+        self.message, self.params, self.field = message, params, field
+
+    def __str__(self) -> str:
+        if not self.params:
+            return str(self.message)
+        params = {
+            name: formats.date_format(value, "SHORT_DATETIME_FORMAT")
+            if isinstance(value, datetime)
+            else value
+            for name, value in self.params.items()
+        }
+        return str(self.message % params)
 
 
 # Creating
@@ -61,30 +77,72 @@ def local_to_utc(naive: datetime, zone: tzinfo) -> datetime:
     (spring forward) or show twice (fall back), since either would be a guess."""
     first, second = naive.replace(tzinfo=zone, fold=0), naive.replace(tzinfo=zone, fold=1)
     if first.utcoffset() != second.utcoffset():
-        when = f"{naive:%H:%M} on {naive.day} {naive:%B %Y}"
         if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
             raise Refused(
-                f"{when} does not exist in {zone}: the clocks go forward then. Pick another time.",
+                _(
+                    "%(when)s does not exist in %(zone)s: the clocks go forward then. Pick "
+                    "another time."
+                ),
                 field="starts_at",
+                when=naive,
+                zone=str(zone),
             )
         raise Refused(
-            f"{when} happens twice in {zone}: the clocks go back then. Pick a time outside "
-            "that hour.",
+            _(
+                "%(when)s happens twice in %(zone)s: the clocks go back then. Pick a time "
+                "outside that hour."
+            ),
             field="starts_at",
+            when=naive,
+            zone=str(zone),
         )
     return first.astimezone(UTC)
 
 
-def clean_name(value: str, *, what: str = "A name", length: int = ENTRANT_NAME_LENGTH) -> str:
+# What clean_name says of each kind of name: empty, too long, control characters.
+NAME_REFUSALS = {
+    "entrant": (
+        _("A name cannot be empty."),
+        ngettext_lazy(
+            "A name has at most %(length)d character.",
+            "A name has at most %(length)d characters.",
+            "length",
+        ),
+        _("A name cannot hold control characters."),
+    ),
+    "tournament": (
+        _("The name cannot be empty."),
+        ngettext_lazy(
+            "The name has at most %(length)d character.",
+            "The name has at most %(length)d characters.",
+            "length",
+        ),
+        _("The name cannot hold control characters."),
+    ),
+    "game": (
+        _("The game cannot be empty."),
+        ngettext_lazy(
+            "The game has at most %(length)d character.",
+            "The game has at most %(length)d characters.",
+            "length",
+        ),
+        _("The game cannot hold control characters."),
+    ),
+}
+
+
+def clean_name(value: str, *, what: str = "entrant", length: int = ENTRANT_NAME_LENGTH) -> str:
     """A person's or a tournament's name as typed: trimmed, NFC, one to `length` characters,
-    no control or invisible formatting characters."""
+    no control or invisible formatting characters. `what` is "entrant", "tournament" or
+    "game", the name a refusal speaks of."""
+    empty, too_long, control = NAME_REFUSALS[what]
     name = " ".join(unicodedata.normalize("NFC", str(value)).split())
     if not name:
-        raise Refused(f"{what} cannot be empty.", field="name")
+        raise Refused(empty, field="name")
     if len(name) > length:
-        raise Refused(f"{what} has at most {length} characters.", field="name")
+        raise Refused(too_long, field="name", length=length)
     if CONTROL.search(name):
-        raise Refused(f"{what} cannot hold control characters.", field="name")
+        raise Refused(control, field="name")
     return name
 
 
@@ -120,8 +178,8 @@ def create(
     tournament = Tournament(
         guild=guild,
         created_by=created_by,
-        name=clean_name(name, what="The name", length=100),
-        game=clean_name(game, what="The game", length=100),
+        name=clean_name(name, what="tournament", length=100),
+        game=clean_name(game, what="game", length=100),
         format=format,
         best_of=best_of,
         check_in_minutes=check_in_minutes,
@@ -170,14 +228,16 @@ def _bump(tournament: Tournament, *fields: str) -> None:
     tournament.save(update_fields=[*fields, "version", "updated_at"])
 
 
+CLOSED = {
+    State.UNDERWAY: _("%(name)s has started: entries are closed."),
+    State.COMPLETE: _("%(name)s is over."),
+    State.CANCELLED: _("%(name)s was cancelled."),
+}
+
+
 def _closed(tournament: Tournament) -> Refused:
-    return Refused(
-        {
-            State.UNDERWAY: f"{tournament.name} has started: entries are closed.",
-            State.COMPLETE: f"{tournament.name} is over.",
-            State.CANCELLED: f"{tournament.name} was cancelled.",
-        }.get(tournament.state, f"{tournament.name} is not taking entries.")
-    )
+    message = CLOSED.get(tournament.state, _("%(name)s is not taking entries."))
+    return Refused(message, name=tournament.name)
 
 
 def _open(tournament: Tournament) -> Tournament:
@@ -192,7 +252,10 @@ def _room(tournament: Tournament) -> int:
     counts = tournament.entrants.aggregate(count=Count("id"), top=Max("seed"))
     if counts["count"] >= tournament.max_entrants:
         raise Refused(
-            f"{tournament.name} is full ({counts['count']} of {tournament.max_entrants})."
+            _("%(name)s is full (%(entrants)s of %(most)s)."),
+            name=tournament.name,
+            entrants=counts["count"],
+            most=tournament.max_entrants,
         )
     return (counts["top"] or 0) + 1
 
@@ -218,7 +281,7 @@ def join(tournament: Tournament, *, discord_id: int, name: str, user=None) -> En
     check-in (which also checks them in), once, while there is room."""
     row = _open(tournament)
     if row.entrants.filter(discord_id=discord_id).exists():
-        raise Refused(f"You are already in {row.name}.")
+        raise Refused(_("You are already in %(name)s."), name=row.name)
     entrant = Entrant.objects.create(
         tournament=row,
         name=_member_name(name),
@@ -237,7 +300,7 @@ def leave(tournament: Tournament, *, discord_id: int) -> Entrant:
     row = _open(tournament)
     entrant = row.entrants.filter(discord_id=discord_id).first()
     if entrant is None:
-        raise Refused(f"You are not in {row.name}.")
+        raise Refused(_("You are not in %(name)s."), name=row.name)
     return _remove(row, entrant)
 
 
@@ -248,14 +311,19 @@ def check_in(tournament: Tournament, *, discord_id: int) -> Entrant:
     if row.state != State.CHECK_IN:
         if row.state == State.REGISTRATION:
             opens = row.local_check_in_opens_at()
-            when = f" It opens at {opens:%H:%M} on {opens:%d %b}." if opens else ""
-            raise Refused(f"Check-in for {row.name} is not open yet.{when}")
+            if opens is None:
+                raise Refused(_("Check-in for %(name)s is not open yet."), name=row.name)
+            raise Refused(
+                _("Check-in for %(name)s is not open yet. It opens on %(when)s."),
+                name=row.name,
+                when=opens,
+            )
         raise _closed(row)
     entrant = row.entrants.filter(discord_id=discord_id).first()
     if entrant is None:
-        raise Refused(f"You are not in {row.name}: join it first.")
+        raise Refused(_("You are not in %(name)s: join it first."), name=row.name)
     if entrant.checked_in:
-        raise Refused(f"You are already checked in for {row.name}.")
+        raise Refused(_("You are already checked in for %(name)s."), name=row.name)
     entrant.checked_in = True
     entrant.save(update_fields=["checked_in"])
     _bump(row)
@@ -270,7 +338,7 @@ def add_walk_in(tournament: Tournament, *, name: str) -> Entrant:
     if any(
         taken.casefold() == name.casefold() for taken in row.entrants.values_list("name", flat=True)
     ):
-        raise Refused(f"There is already an entrant named {name}.", field="name")
+        raise Refused(_("There is already an entrant named %(name)s."), field="name", name=name)
     entrant = Entrant.objects.create(tournament=row, name=name, seed=_room(row), checked_in=True)
     _bump(row)
     return entrant
@@ -282,11 +350,11 @@ def remove_entrant(tournament: Tournament, *, entrant_id: int) -> Entrant:
     row = _locked(tournament)
     if row.state not in OPEN:
         if row.state == State.UNDERWAY:
-            raise Refused("The tournament has started: disqualify the entrant from their match.")
+            raise Refused(_("The tournament has started: disqualify the entrant from their match."))
         raise _closed(row)
     entrant = row.entrants.filter(pk=entrant_id).first()
     if entrant is None:
-        raise Refused("That entrant is not in this tournament (any more).", field="entrant")
+        raise Refused(_("That entrant is not in this tournament (any more)."), field="entrant")
     return _remove(row, entrant)
 
 
@@ -303,11 +371,13 @@ def reorder(tournament: Tournament, *, order: Sequence[int]) -> list[Entrant]:
     row = _open(tournament)
     entrants = {e.pk: e for e in _seeded(row)}
     if len(order) != len(set(order)):
-        raise Refused("The order names an entrant twice.", field="order")
+        raise Refused(_("The order names an entrant twice."), field="order")
     if set(order) != set(entrants):
         raise Refused(
-            "The order must hold every entrant exactly once; the list may have changed, "
-            "so look again.",
+            _(
+                "The order must hold every entrant exactly once; the list may have changed, "
+                "so look again."
+            ),
             field="order",
         )
     seeded = [entrants[pk] for pk in order]
@@ -335,7 +405,7 @@ def open_check_in(tournament: Tournament) -> Tournament:
     row = _locked(tournament)
     if row.state != State.REGISTRATION:
         if row.state == State.CHECK_IN:
-            raise Refused("Check-in is already open.")
+            raise Refused(_("Check-in is already open."))
         raise _closed(row)
     row.state = State.CHECK_IN
     _bump(row, "state")
@@ -358,12 +428,27 @@ def open_due_check_ins(now: datetime | None = None) -> list[Tournament]:
 def cancel(tournament: Tournament) -> Tournament:
     row = _locked(tournament)
     if row.state == State.COMPLETE:
-        raise Refused(f"{row.name} is complete; a finished tournament cannot be cancelled.")
+        raise Refused(
+            _("%(name)s is complete; a finished tournament cannot be cancelled."), name=row.name
+        )
     if row.state == State.CANCELLED:
-        raise Refused(f"{row.name} is already cancelled.")
+        raise Refused(_("%(name)s is already cancelled."), name=row.name)
     row.state = State.CANCELLED
     _bump(row, "state")
     return row
+
+
+TOO_FEW = ngettext_lazy(
+    "A tournament needs at least %(least)d entrant to start; %(name)s has %(entrants)d.",
+    "A tournament needs at least %(least)d entrants to start; %(name)s has %(entrants)d.",
+    "least",
+)
+TOO_FEW_CHECKED_IN = ngettext_lazy(
+    "A tournament needs at least %(least)d checked-in entrant to start; %(name)s has %(entrants)d.",
+    "A tournament needs at least %(least)d checked-in entrants to start; %(name)s has "
+    "%(entrants)d.",
+    "least",
+)
 
 
 @dataclass(frozen=True)
@@ -383,10 +468,11 @@ def start(tournament: Tournament) -> Started:
         dropped = [e for e in entrants if not e.checked_in]
         entrants = [e for e in entrants if e.checked_in]
     if len(entrants) < bracket.MIN_ENTRANTS:
-        who = "checked-in entrants" if row.state == State.CHECK_IN else "entrants"
         raise Refused(
-            f"A tournament needs at least {bracket.MIN_ENTRANTS} {who} to start; "
-            f"{row.name} has {len(entrants)}."
+            TOO_FEW_CHECKED_IN if row.state == State.CHECK_IN else TOO_FEW,
+            least=bracket.MIN_ENTRANTS,
+            name=row.name,
+            entrants=len(entrants),
         )
     if dropped:
         Entrant.objects.filter(pk__in=[e.pk for e in dropped]).delete()
@@ -574,19 +660,24 @@ def _play(tournament: Tournament, match_id: int, *, finished_too: bool):
     allowed = (State.UNDERWAY, State.COMPLETE) if finished_too else (State.UNDERWAY,)
     if row.state not in allowed:
         if row.state in OPEN:
-            raise Refused(f"{row.name} has not started yet.")
+            raise Refused(_("%(name)s has not started yet."), name=row.name)
         if row.state == State.COMPLETE:
-            raise Refused(f"{row.name} is over: only its last results can be fixed or reset.")
+            raise Refused(
+                _("%(name)s is over: only its last results can be fixed or reset."),
+                name=row.name,
+            )
         raise _closed(row)
     board = _Board(row, row.structure())
     return row, board, board.load_around(match_id)
 
 
 def _engine(call, *args, **kwargs) -> bracket.Changes:
+    """Call the engine; its refusal (English, marked with the engine's gettext_noop) becomes a
+    Refused, translated from the catalogues like the others."""
     try:
         return call(*args, **kwargs)
     except bracket.BracketError as exc:
-        raise Refused(str(exc)) from exc
+        raise Refused(_(exc.message), **exc.params) from exc
 
 
 def _finish(row: Tournament, board: _Board, match: Match) -> Played:
@@ -615,16 +706,24 @@ def winner_slot_for(best_of: int, score_1: int, score_2: int) -> int:
     wins = (best_of + 1) // 2
     for score in (score_1, score_2):
         if isinstance(score, bool) or not isinstance(score, int) or score < 0:
-            raise Refused("Scores are whole numbers of games, 0 or more.", field="score")
+            raise Refused(_("Scores are whole numbers of games, 0 or more."), field="score")
     if score_1 == wins and score_2 < wins:
         return 0
     if score_2 == wins and score_1 < wins:
         return 1
-    games = "game" if wins == 1 else "games"
     raise Refused(
-        f"{score_1}-{score_2} cannot end a best of {best_of}: the winner takes {wins} {games} "
-        "and the loser fewer.",
+        ngettext_lazy(
+            "%(score_1)s-%(score_2)s cannot end a best of %(best_of)s: the winner takes "
+            "%(wins)d game and the loser fewer.",
+            "%(score_1)s-%(score_2)s cannot end a best of %(best_of)s: the winner takes "
+            "%(wins)d games and the loser fewer.",
+            "wins",
+        ),
         field="score",
+        score_1=score_1,
+        score_2=score_2,
+        best_of=best_of,
+        wins=wins,
     )
 
 
@@ -644,13 +743,20 @@ def set_result(
     disqualified = board.disqualified()
     if match.is_decided:
         if not fix:
-            scores = f" ({match.score_1}-{match.score_2})" if match.score_1 is not None else ""
+            if match.score_1 is None:
+                raise Refused(
+                    _("Match %(match)s already has a result; fix it to change it."),
+                    match=match.identifier,
+                )
             raise Refused(
-                f"Match {match.identifier} already has a result{scores}; fix it to change it."
+                _("Match %(match)s already has a result (%(scores)s); fix it to change it."),
+                match=match.identifier,
+                scores=f"{match.score_1}-{match.score_2}",
             )
         if match.forfeit:
             raise Refused(
-                f"Match {match.identifier} was forfeited by a disqualified entrant; it stands."
+                _("Match %(match)s was forfeited by a disqualified entrant; it stands."),
+                match=match.identifier,
             )
         if slot == match.winner_slot:
             match.score_1, match.score_2 = score_1, score_2
@@ -680,13 +786,17 @@ def disqualify(tournament: Tournament, match_id: int, *, entrant_id: int) -> Pla
     row, board, match = _play(tournament, match_id, finished_too=False)
     entrant = next((p for p in (match.player_1, match.player_2) if p and p.pk == entrant_id), None)
     if entrant is None:
-        raise Refused(f"That entrant is not playing match {match.identifier}.", field="dq")
+        raise Refused(
+            _("That entrant is not playing match %(match)s."), field="dq", match=match.identifier
+        )
     if entrant.disqualified:
-        raise Refused(f"{entrant.name} is already disqualified.", field="dq")
+        raise Refused(_("%(name)s is already disqualified."), field="dq", name=entrant.name)
     if match.is_decided or match.skipped:
         raise Refused(
-            f"Match {match.identifier} is over: disqualify {entrant.name} from their next match.",
+            _("Match %(match)s is over: disqualify %(name)s from their next match."),
             field="dq",
+            match=match.identifier,
+            name=entrant.name,
         )
     changes = _engine(
         bracket.disqualify,
@@ -715,12 +825,12 @@ def reset(tournament: Tournament, match_id: int) -> Played:
 
 
 def scoreline(match: Match) -> str:
-    """ "Ada 2-1 Blaze", or "Ada wins by forfeit", for messages."""
+    """ "Ada 2-1 Blaze", or "Ada wins by forfeit", for messages (in the active language)."""
     one, two = match.player_1, match.player_2
     if match.forfeit and match.winner:
-        return f"{match.winner.name} wins by forfeit"
+        return gettext("%(name)s wins by forfeit") % {"name": match.winner.name}
     if match.score_1 is None or one is None or two is None:
-        return "no result"
+        return gettext("no result")
     return f"{one.name} {match.score_1}-{match.score_2} {two.name}"
 
 

@@ -1,6 +1,7 @@
 """What a tournament's pages show: the bracket laid out as a bracket, the entrants, the
 standings and the public JSON, each built from two queries (entrants, matches) and cached
-by (slug, version, state, time zone), so a page view costs the same queries at any size."""
+by (slug, version, state, time zone; and the language, for the page), so a page view costs
+the same queries at any size. The JSON is for tools: its words are never translated."""
 
 from __future__ import annotations
 
@@ -12,23 +13,32 @@ from typing import Any
 
 from django.core.cache import cache
 from django.template.loader import render_to_string
+from django.utils import formats, translation
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext_lazy as _
 
 from tournaments import bracket
 from tournaments.models import Entrant, Match, Tournament
 
 CACHE_SECONDS = 3600
 SIDE_TITLES = {
-    bracket.Side.WINNERS: "Winners' bracket",
-    bracket.Side.LOSERS: "Losers' bracket",
-    bracket.Side.GRAND_FINAL: "Grand final",
+    bracket.Side.WINNERS: _("Winners' bracket"),
+    bracket.Side.LOSERS: _("Losers' bracket"),
+    bracket.Side.GRAND_FINAL: _("Grand final"),
 }
+# The last columns of the winners' side, final first: of a double elimination, and of a
+# single one (where they are the whole bracket's).
+WINNERS_COLUMNS = (_("Winners' final"), _("Winners' semifinals"), _("Winners' quarterfinals"))
+SINGLE_COLUMNS = (_("Final"), _("Semifinals"), _("Quarterfinals"))
 
 
 def cache_key(tournament: Tournament, kind: str) -> str:
     """What a page shows changes with the version, with check-in opening by the clock, and
-    with the server's time zone."""
+    with the server's time zone; the page's words with the language too."""
     parts = (tournament.slug, tournament.version, tournament.current_state(), tournament.time_zone)
+    if kind == "page":
+        parts += (translation.get_language(),)
     return f"tournament:{kind}:" + ":".join(map(str, parts))
 
 
@@ -52,12 +62,13 @@ class StartTime:
 
     @property
     def text(self) -> str:
-        """ "Friday 4 July 2031, 19:30" """
-        return f"{self.local:%A} {self.local.day} {self.local:%B %Y, %H:%M}"
+        """ "Friday 4 July 2031, 19:30", as the active language writes it (fightrise.formats)."""
+        return formats.date_format(self.local, "DATETIME_FORMAT")
 
     @property
     def short(self) -> str:
-        return f"{self.local.day} {self.local:%b %Y, %H:%M}"
+        """ "Fri 4 Jul 2031, 19:30" """
+        return formats.date_format(self.local, "SHORT_DATETIME_FORMAT")
 
     @property
     def abbreviation(self) -> str:
@@ -127,19 +138,22 @@ def _positions(structure: bracket.Structure, side: bracket.Side, round: int) -> 
 
 def _column_title(structure: bracket.Structure, side: bracket.Side, round: int, last: int) -> str:
     if side is bracket.Side.GRAND_FINAL:
-        return "Grand final" if round == 1 else "Reset"
+        return gettext("Grand final") if round == 1 else pgettext("grand final reset", "Reset")
     if side is bracket.Side.LOSERS:
-        return "Losers' final" if round == last else f"Losers' round {round}"
-    prefix = "" if structure.reset is None else "Winners' "
-    names = ["final", "semifinals", "quarterfinals"]
+        if round == last:
+            return gettext("Losers' final")
+        return gettext("Losers' round %(round)d") % {"round": round}
+    names = SINGLE_COLUMNS if structure.reset is None else WINNERS_COLUMNS
     if last - round < len(names):
-        return (prefix + names[last - round]).capitalize()
-    return f"Round {round}"
+        return str(names[last - round])
+    return gettext("Round %(round)d") % {"round": round}
 
 
 def _source_text(structure: bracket.Structure, source: bracket.Source) -> str:
     fed = structure.matches[source.value].identifier
-    return f"Winner of {fed}" if source.kind is bracket.SourceKind.WINNER else f"Loser of {fed}"
+    if source.kind is bracket.SourceKind.WINNER:
+        return gettext("Winner of %(match)s") % {"match": fed}
+    return gettext("Loser of %(match)s") % {"match": fed}
 
 
 def _lines(
@@ -156,18 +170,22 @@ def _lines(
             lines.append(Line(text, placeholder=True))
             continue
         won = match.winner_id is not None and match.winner_id == player_id
-        shown = "DQ" if match.forfeit and not won else ("" if score is None else str(score))
+        shown = (
+            pgettext("disqualified", "DQ")
+            if match.forfeit and not won
+            else ("" if score is None else str(score))
+        )
         lines.append(Line(entrant.name, entrant.seed, shown, won))
     return lines[0], lines[1]
 
 
 def _note(match: Match) -> str:
     if match.skipped:
-        return "Not needed"
+        return gettext("Not needed")
     if match.is_reset and match.winner_id is None:
-        return "If needed"
+        return gettext("If needed")
     if match.forfeit:
-        return "Forfeit"
+        return pgettext("a match lost by disqualification", "Forfeit")
     if match.state != Match.State.PENDING and match.state != Match.State.COMPLETE:
         return match.get_state_display()
     return ""
@@ -360,9 +378,10 @@ class MatchRow:
     def where(self) -> str:
         match = self.match
         if match.side == bracket.Side.GRAND_FINAL:
-            return "Grand final reset" if match.is_reset else "Grand final"
-        side = "Winners'" if match.side == bracket.Side.WINNERS else "Losers'"
-        return f"{side} round {match.round}"
+            return gettext("Grand final reset") if match.is_reset else gettext("Grand final")
+        if match.side == bracket.Side.WINNERS:
+            return gettext("Winners' round %(round)d") % {"round": match.round}
+        return gettext("Losers' round %(round)d") % {"round": match.round}
 
     @property
     def reportable(self) -> bool:

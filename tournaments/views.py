@@ -10,6 +10,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.decorators import discord_login_required
@@ -37,7 +39,9 @@ def create(request: HttpRequest, guild_id: str) -> HttpResponse:
         except Refused as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc))
         else:
-            messages.success(request, f"{tournament.name} is open for entries.")
+            messages.success(
+                request, gettext("%(name)s is open for entries.") % {"name": tournament.name}
+            )
             return redirect("tournaments:manage", slug=tournament.slug)
     return render(request, "tournaments/create.html", {"guild": guild, "form": form})
 
@@ -100,15 +104,15 @@ PLAYER_ACTIONS = {
         lambda request, t: operations.join(
             t, discord_id=request.user.discord_id, name=str(request.user), user=request.user
         ),
-        "You are in {name}. See you there!",
+        _("You are in %(name)s. See you there!"),
     ),
     "leave": (
         lambda request, t: operations.leave(t, discord_id=request.user.discord_id),
-        "You have left {name}.",
+        _("You have left %(name)s."),
     ),
     "check_in": (
         lambda request, t: operations.check_in(t, discord_id=request.user.discord_id),
-        "You are checked in for {name}.",
+        _("You are checked in for %(name)s."),
     ),
 }
 
@@ -125,7 +129,7 @@ def player(request: HttpRequest, slug: str, action: str) -> HttpResponse:
         def run() -> str:
             confirm_member(request, tournament)
             do(request, tournament)
-            return done.format(name=tournament.name)
+            return done % {"name": tournament.name}
 
         _say(request, run)
     return redirect("tournaments:public", slug=tournament.slug)

@@ -39,7 +39,7 @@ def test_the_error_page_never_echoes_an_unknown_code(client):
 )
 def test_each_error_code_has_its_own_words(client, code):
     body = client.get("/auth/error/", {"error": code}).content.decode()
-    assert ERRORS[code][0] in body
+    assert str(ERRORS[code][0]) in body
     assert "Back to the start" in body
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from guildbot.models import Guild, GuildConfig
@@ -234,3 +235,26 @@ def test_when_the_bot_knows_no_channel_of_the_server_none_is_accepted_and_it_say
     assert "has not seen this server" in errors
     assert GuildConfig.objects.get(guild_id=int(OWNER)).announcement_channel_id is None
     assert client.post(url(OWNER), valid(announcement_channel_id="")).status_code == 302
+
+
+def test_a_language_no_longer_offered_is_not_shown_as_a_choice(client, sign_in, bot_everywhere):
+    """Migration 0004 moved the server to English: the page says why, not that someone chose
+    English; once the settings are saved, they are someone's choice."""
+    sign_in(client)
+    GuildConfig.objects.create(guild_id=int(OWNER), locale="en", dropped_locale="it")
+    body = client.get(url(OWNER)).content.decode()
+    assert "This server chose Italiano, which FightRise does not speak yet" in body
+    client.post(url(OWNER), {"locale": "en", "timezone": "UTC"})
+    config = GuildConfig.objects.get(guild_id=int(OWNER))
+    assert (config.locale, config.dropped_locale) == ("en", "")
+    assert "does not speak yet" not in client.get(url(OWNER)).content.decode()
+
+
+def test_the_bot_language_choices_are_the_offered_languages(client, sign_in, bot_everywhere):
+    sign_in(client)
+    body = client.get(url(OWNER)).content.decode()
+    for code, name in settings.LANGUAGES:
+        assert f'<option value="{code}"' in body and name in body
+    assert '<option value="it"' not in body
+    response = client.post(url(OWNER), {"locale": "it", "timezone": "UTC"})
+    assert "Select a valid choice" in response.content.decode()

@@ -15,8 +15,20 @@ from tournaments.bracket.structure import (
 )
 
 
+def gettext_noop(message: str) -> str:
+    """Marks a message for the catalogues without importing Django (makemessages has
+    xgettext look for this name): the engine speaks English, and a caller that shows a
+    refusal translates its `message` and fills in its `params` (tournaments.operations)."""
+    return message
+
+
 class BracketError(Exception):
-    """A move the rules refuse; its text is a message fit to show the organiser."""
+    """A move the rules refuse, in words fit to show the organiser: `message` (English, with
+    %(name)s placeholders) and the `params` that fill it; str() is the English text."""
+
+    def __init__(self, message: str, **params: object):
+        super().__init__(message % params if params else message)
+        self.message, self.params = message, params
 
 
 class NotReady(BracketError):
@@ -77,11 +89,13 @@ def report(
     play = _Play(structure, states, disqualified)
     state, name = play.get(match), structure.matches[match].identifier
     if state.decided:
-        raise AlreadyDecided(f"Match {name} already has a result.")
+        raise AlreadyDecided(gettext_noop("Match %(match)s already has a result."), match=name)
     if state.skipped:
-        raise NotReady(f"Match {name} is a grand final reset that is not needed.")
+        raise NotReady(
+            gettext_noop("Match %(match)s is a grand final reset that is not needed."), match=name
+        )
     if not state.ready:
-        raise NotReady(f"Match {name} is still waiting for a player.")
+        raise NotReady(gettext_noop("Match %(match)s is still waiting for a player."), match=name)
     play.decide(match, winner_slot, forfeit=False)
     return play.result()
 
@@ -99,18 +113,25 @@ def undo(
     spec = structure.matches[match]
     state = play.get(match)
     if not state.decided:
-        raise NotDecided(f"Match {spec.identifier} has no result to undo.")
+        raise NotDecided(
+            gettext_noop("Match %(match)s has no result to undo."), match=spec.identifier
+        )
     if state.forfeit:
         raise ForfeitIsFinal(
-            f"Match {spec.identifier} was forfeited by a disqualified entrant; it stands."
+            gettext_noop("Match %(match)s was forfeited by a disqualified entrant; it stands."),
+            match=spec.identifier,
         )
     fed = [d for d in (spec.winner_to, spec.loser_to) if d is not None]
     for destination in fed:
         if play.get(destination.match).decided:
             played = structure.matches[destination.match].identifier
             raise FedMatchPlayed(
-                f"Match {spec.identifier} cannot be undone: match {played}, which it fed,"
-                " already has a result."
+                gettext_noop(
+                    "Match %(match)s cannot be undone: match %(fed)s, which it fed, already "
+                    "has a result."
+                ),
+                match=spec.identifier,
+                fed=played,
             )
     cleared = replace(state, winner=None)
     play.put(match, cleared)
@@ -142,11 +163,11 @@ def disqualify(
     if not 1 <= seed <= structure.entrant_count:
         raise ValueError(f"seed {seed!r} is not in this bracket of {structure.entrant_count}")
     if seed in disqualified:
-        raise AlreadyDisqualified(f"Seed {seed} is already disqualified.")
+        raise AlreadyDisqualified(gettext_noop("Seed %(seed)s is already disqualified."), seed=seed)
     play = _Play(structure, states, disqualified | {seed})
     state = None if match is None else play.get(match)
     if state is None or seed not in state.players or state.decided or state.skipped:
-        raise NotPlaying(f"Seed {seed} has no match left to forfeit.")
+        raise NotPlaying(gettext_noop("Seed %(seed)s has no match left to forfeit."), seed=seed)
     play.forfeit_if_disqualified(match, state)
     return play.result()
 
