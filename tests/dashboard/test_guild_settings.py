@@ -234,3 +234,13 @@ def test_when_the_bot_knows_no_channel_of_the_server_none_is_accepted_and_it_say
     assert "has not seen this server" in errors
     assert GuildConfig.objects.get(guild_id=int(OWNER)).announcement_channel_id is None
     assert client.post(url(OWNER), valid(announcement_channel_id="")).status_code == 302
+
+
+def test_it_says_when_the_bot_is_offline(client, sign_in, bot_everywhere):
+    from guildbot import store
+
+    sign_in(client)
+    offline = "FightRise is offline; posts will go out when it is back."
+    assert offline in client.get(url(OWNER)).content.decode()
+    store.beat([0], shard_count=1)
+    assert offline not in client.get(url(OWNER)).content.decode()
