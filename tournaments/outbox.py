@@ -185,6 +185,13 @@ def waiting(tournament: Tournament) -> int:
     return tournament.posts.filter(state__in=UNFINISHED).count()
 
 
+def refused_where(post: Post) -> tuple[int | None, list[str]]:
+    """A refusal's channel and the permissions the bot lacked there (delivery writes the
+    detail as "<channel id>:<permission>,<permission>")."""
+    channel, _, missing = post.detail.partition(":")
+    return (int(channel) if channel.isdigit() else None), [m for m in missing.split(",") if m]
+
+
 # The delivery's side (the bot process, through sync_to_async)
 
 
@@ -200,17 +207,18 @@ def heads(
     *,
     now: datetime | None = None,
     skip: Iterable[int] = (),
+    tournament_id: int | None = None,
     limit: int = 100,
 ) -> list[Post]:
     """Per tournament of these shards' servers (the bot present there), the first row not
     yet posted, when it may go now: not refused, due, not waiting to retry, and not claimed
-    by a live lease. `skip`: tournaments this process is already sending."""
+    by a live lease. `skip`: tournaments this process is already sending; `tournament_id`:
+    only that one's."""
     now = now or timezone.now()
-    ranked = _on_shards(
-        Post.objects.filter(state__in=UNFINISHED, tournament__guild__present=True),
-        shard_ids,
-        shard_count,
-    ).annotate(
+    rows = Post.objects.filter(state__in=UNFINISHED, tournament__guild__present=True)
+    if tournament_id is not None:
+        rows = rows.filter(tournament_id=tournament_id)
+    ranked = _on_shards(rows, shard_ids, shard_count).annotate(
         rank=Window(RowNumber(), partition_by=[F("tournament_id")], order_by=[F("due_at"), F("id")])
     )
     first = ranked.filter(rank=1).exclude(tournament_id__in=list(skip)).order_by("due_at", "id")
