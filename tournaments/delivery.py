@@ -246,6 +246,15 @@ class Delivery:
     async def _send(self, post) -> None:
         plan = await db(posts.plan)(post)
         mine = (post.pk, self.token)
+        if post.attempts > 1:
+            logger.info(
+                "Post %s (%s): attempt %d, carrying on from message %s, thread %s",
+                post.pk,
+                post.kind,
+                post.attempts,
+                post.message_id,
+                post.thread_id,
+            )
         if plan.skip:
             await db(outbox.skip)(*mine, problem=outbox.OBSOLETE, detail=plan.skip)
             return
@@ -334,6 +343,7 @@ class Delivery:
                 thread = await starter.create_thread(name=name, auto_archive_duration=1440)
         except discord.HTTPException as exc:
             if exc.code == THREAD_EXISTS:
+                logger.info("Post %s: the thread exists already (160004)", post.pk)
                 return post.message_id
             raise
         return thread.id

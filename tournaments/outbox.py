@@ -185,6 +185,51 @@ def waiting(tournament: Tournament) -> int:
     return tournament.posts.filter(state__in=UNFINISHED).count()
 
 
+PERMISSION_NAMES = {"send_messages_in_threads": "Send Messages in Threads"}
+WHAT_IT_NEEDS = (
+    "View Channel, Send Messages, Read Message History, Create Public Threads and Send "
+    "Messages in Threads"
+)
+AFTER_FIX = "then press Retry."
+
+
+def explain(post: Post, channels: list[dict]) -> str:
+    """What stops this tournament's posts, and what to fix, in the organiser's words.
+    `channels`: the server's channels as guildbot.Guild keeps them ({"id", "name"})."""
+    names = {str(c.get("id")): c.get("name") for c in channels}
+    channel_id, missing = refused_where(post)
+    channel = f"#{names[str(channel_id)]}" if str(channel_id) in names else "its channel"
+    if post.problem == NO_CHANNEL:
+        return (
+            f"No {post.detail} channel is set for this server, so FightRise has nowhere to "
+            "post. Choose one in the server's settings (or with /fightrise setup in Discord), "
+            + AFTER_FIX
+        )
+    if post.problem == MISSING_PERMISSIONS:
+        lacks = ", ".join(
+            PERMISSION_NAMES.get(name, name.replace("_", " ").title()) for name in missing
+        )
+        return (
+            f"FightRise may not post in {channel}: it lacks {lacks or WHAT_IT_NEEDS} there. "
+            "Allow it in the channel's permissions in Discord (Edit Channel, Permissions), "
+            + AFTER_FIX
+        )
+    if post.problem == MISSING_ACCESS:
+        return (
+            f"FightRise cannot see {channel}. Give it View Channel there in Discord (Edit "
+            "Channel, Permissions), " + AFTER_FIX
+        )
+    if post.problem == UNKNOWN_CHANNEL:
+        return (
+            f"The channel FightRise posts in ({channel}) no longer exists. Choose another in "
+            "the server's settings, " + AFTER_FIX
+        )
+    return (
+        f"Discord refused a post ({post.get_kind_display().lower()}, error "
+        f"{post.error_code or 'unknown'}). It has been logged; press Retry to try again."
+    )
+
+
 def refused_where(post: Post) -> tuple[int | None, list[str]]:
     """A refusal's channel and the permissions the bot lacked there (delivery writes the
     detail as "<channel id>:<permission>,<permission>")."""

@@ -5,6 +5,9 @@ the public JSON; then the faults, each with nothing lost and nothing posted twic
 
 from __future__ import annotations
 
+import json
+import os
+import signal
 import time
 from collections import Counter
 from urllib.request import urlopen
@@ -53,7 +56,7 @@ def hq(sim, monkeypatch):
     return players
 
 
-def configure(*, site: str = "") -> None:
+def configure() -> None:
     from guildbot.models import GuildConfig
 
     config = GuildConfig.objects.for_guild(_guild())
@@ -104,18 +107,12 @@ def buttons(message: dict) -> dict[str, str]:
     }
 
 
-def with_button(channel_id: str, prefix: str) -> dict | None:
-    for message in sim_messages(channel_id):
+def with_button(sim, channel_id: str, prefix: str) -> dict | None:
+    """The first message in the channel with a button whose custom_id starts so."""
+    for message in sim.messages(channel_id):
         if any((cid or "").startswith(prefix) for cid in buttons(message).values()):
             return message
     return None
-
-
-_SIM = {}
-
-
-def sim_messages(channel_id: str) -> list[dict]:
-    return _SIM["sim"].messages(channel_id)
 
 
 def answered(sim, interaction: dict, timeout: float = 10) -> str:
@@ -195,7 +192,6 @@ def all_done(tournament: Tournament) -> bool:
 def test_a_sixteen_player_double_elimination_runs_in_discord(
     sim, hq, site, start_bot, make_user, monkeypatch
 ):
-    _SIM["sim"] = sim
     players = hq
     started_at = time.monotonic()
     monkeypatch.setenv("SITE_URL", site)
@@ -208,7 +204,7 @@ def test_a_sixteen_player_double_elimination_runs_in_discord(
     tournament = new_tournament(ada, check_in=30)
 
     # The announcement, and sixteen people pressing Join.
-    announcement = wait_for(lambda: with_button(ANNOUNCEMENTS, "fr:join:"))
+    announcement = wait_for(lambda: with_button(sim, ANNOUNCEMENTS, "fr:join:"))
     assert "**HQ Weekly #14** · Street Fighter 6" in announcement["content"]
     assert f"<t:{int(tournament.starts_at.timestamp())}:F>" in announcement["content"]
     assert buttons(announcement)["Bracket"] == f"{site}/t/{tournament.slug}/"
@@ -231,7 +227,7 @@ def test_a_sixteen_player_double_elimination_runs_in_discord(
 
     # Check-in opens by itself when its time comes; everyone checks in.
     Tournament.objects.filter(pk=tournament.pk).update(check_in_opens_at=timezone.now())
-    check_in = wait_for(lambda: with_button(ANNOUNCEMENTS, "fr:check-in:"), message="check-in")
+    check_in = wait_for(lambda: with_button(sim, ANNOUNCEMENTS, "fr:check-in:"), message="check-in")
     assert "join it first" in press(sim, check_in, "Check in", sample.ADA_ID)
     for player in players:
         assert "You are checked in" in press(sim, check_in, "Check in", player)
@@ -252,13 +248,10 @@ def test_a_sixteen_player_double_elimination_runs_in_discord(
     )
 
     # Every match: the winner reports from its thread, the loser confirms; one dispute.
-    seed_of = {int(p): n for n, p in enumerate(players, 1)}
-    disputed = False
     played: set[str] = set()
     total = Match.objects.filter(tournament=tournament).count()
 
     def play_called():
-        nonlocal disputed
         ready = list(
             Match.objects.filter(tournament=tournament, state=Match.State.CALLED)
             .exclude(identifier__in=played)
@@ -272,7 +265,7 @@ def test_a_sixteen_player_double_elimination_runs_in_discord(
             thread = str(match.thread_id)
             said = run(sim, thread, str(winner.discord_id), "report", score="2-1")
             assert f"You reported 2-1 for match {match.identifier}" in said
-            prompt = wait_for(lambda thread=thread: with_button(thread, "fr:confirm:"))
+            prompt = wait_for(lambda thread=thread: with_button(sim, thread, "fr:confirm:"))
             assert f"<@{loser.discord_id}>" in prompt["content"]
             assert "✅" in press(sim, prompt, "Confirm", str(loser.discord_id))
             played.add(match.identifier)
@@ -292,7 +285,7 @@ def test_a_sixteen_player_double_elimination_runs_in_discord(
         sim, thread, str(first.player_1.discord_id), "report", score="3-1"
     )
     run(sim, thread, str(first.player_2.discord_id), "report", score="2-1")  # the worse seed lies
-    prompt = wait_for(lambda: with_button(thread, "fr:dispute:"))
+    prompt = wait_for(lambda: with_button(sim, thread, "fr:dispute:"))
     assert "yourself" in press(sim, prompt, "Confirm", str(first.player_2.discord_id))
     assert "disputes this report" in press(sim, prompt, "Dispute", str(first.player_1.discord_id))
     notice = wait_for(
@@ -303,14 +296,13 @@ def test_a_sixteen_player_double_elimination_runs_in_discord(
     assert Match.objects.get(pk=first.pk).state == Match.State.DISPUTED
     operations.set_result(tournament, first.pk, score_1=2, score_2=0)  # seed 1 won, in fact
     played.add("A")
-    disputed = True
 
     deadline = time.monotonic() + 120
     while Tournament.objects.get(pk=tournament.pk).state != Tournament.State.COMPLETE:
         assert time.monotonic() < deadline, "the bracket did not finish"
         if not play_called():
             time.sleep(0.05)
-    assert disputed and len(played) == total
+    assert len(played) == total
 
     # The standings, and the public JSON with the usual placements by seed.
     standings = wait_for(
@@ -321,17 +313,146 @@ def test_a_sixteen_player_double_elimination_runs_in_discord(
     )
     assert "1. **Player 1**" in standings["content"] and "2. **Player 2**" in standings["content"]
     with urlopen(f"{site}/t/{tournament.slug}.json", timeout=10) as response:  # noqa: S310
-        import json
-
         data = json.load(response)
     assert data["state"] == "complete"
     by_seed = {e["seed"]: e["placement"] for e in data["entrants"]}
     expected = standard_placements(bracket.BracketFormat.DOUBLE_ELIMINATION, 16)
     assert [by_seed[seed] for seed in range(1, 17)] == expected
     assert all(m["thread_id"] for m in data["matches"] if m["winner"])
-    assert seed_of
 
     wait_for(lambda: all_done(tournament), message="every post sent")
     assert_nothing_twice(sim, tournament)
     assert sim.rate_limits()["limited"] == 0, "the bot kept to Discord's rate-limit headers"
     print(f"\n16-entrant double elimination in Discord: {time.monotonic() - started_at:.1f}s")
+
+
+# The faults: each with nothing lost and nothing posted twice
+
+
+def underway(creator, players, *, entrants: int = 8, **fields) -> Tournament:
+    """A tournament whose entrants joined (as their presses would) and which has started."""
+    tournament = new_tournament(creator, entrants=entrants, **fields)
+    for player in players[:entrants]:
+        operations.join(tournament, discord_id=int(player), name=f"Player {player[-3:]}")
+    operations.start(tournament)
+    return tournament
+
+
+def called(tournament: Tournament, count: int) -> bool:
+    return Match.objects.filter(
+        tournament=tournament, thread_id__isnull=False
+    ).count() == count and all_done(tournament)
+
+
+def statuses(sim, path: str, method: str = "POST") -> list[int]:
+    return [r["status"] for r in sim.requests(path) if r["method"] == method]
+
+
+def test_thread_creation_answering_500_twice_loses_and_repeats_nothing(
+    sim, hq, start_bot, make_user
+):
+    start_bot_ready(start_bot)
+    configure()
+    threads = f"/api/v10/channels/{MATCHES}/messages/*/threads"
+    sim.add_fault(threads, status=500, count=2, method="POST")
+    tournament = underway(organiser(make_user), hq)
+    wait_for(lambda: called(tournament, 4), timeout=30, message="round 1 called")
+    assert statuses(sim, threads)[:3] == [500, 500, 201]
+    assert len(statuses(sim, threads)) == 6  # two failures, then each of the four once
+    assert_nothing_twice(sim, tournament)
+
+
+def test_a_429_with_retry_after_is_waited_out(sim, hq, start_bot, make_user):
+    start_bot_ready(start_bot)
+    configure()
+    created = f"/api/v10/channels/{MATCHES}/messages"
+    sim.add_fault(created, status=429, retry_after=0.5, count=1, method="POST")
+    sim.add_fault(
+        f"/api/v10/channels/{MATCHES}/messages/*/threads",
+        status=429,
+        retry_after=0.5,
+        count=1,
+        method="POST",
+        scope="shared",
+    )
+    started = time.monotonic()
+    tournament = underway(organiser(make_user), hq)
+    wait_for(lambda: called(tournament, 4), timeout=30, message="round 1 called")
+    assert time.monotonic() - started >= 1.0  # both waits were honoured
+    assert statuses(sim, created)[:2] == [429, 200]
+    assert_nothing_twice(sim, tournament)
+
+
+HELD = {
+    # The request the kill lands in, and how the restarted bot must carry on.
+    "the call message": (f"/api/v10/channels/{MATCHES}/messages", "found the message made before"),
+    "its thread": (f"/api/v10/channels/{MATCHES}/messages/*/threads", "the thread exists already"),
+}
+
+
+@pytest.mark.parametrize("held", sorted(HELD))
+def test_the_bot_killed_mid_round_picks_up_where_it_stopped(sim, hq, start_bot, make_user, held):
+    bot = start_bot_ready(start_bot)
+    configure()
+    ada = organiser(make_user)
+    path, carried_on = HELD[held]
+    # Discord takes a while with this request: the kill lands while one is on its way, and
+    # Discord goes on to make what was asked (aiohttp finishes a request whose client left).
+    sim.set_latency(path, 800, method="POST")
+    tournament = underway(ada, hq)
+    wait_for(
+        lambda: any(r["status"] is None for r in sim.requests(path) if r["method"] == "POST"),
+        timeout=30,
+        message=f"{held} on its way",
+    )
+    bot.popen.send_signal(signal.SIGKILL)
+    bot.popen.wait(timeout=10)
+    assert tournament.posts.filter(state=Post.State.SENDING).count() == 1
+    sim.set_latency(path, 0, method="POST")
+    # Made while the bot is down: it goes out when the bot is back.
+    meanwhile = new_tournament(ada, name="HQ Weekly #15")
+    again = start_bot_ready(start_bot)
+    wait_for(lambda: called(tournament, 4), timeout=30, message="round 1 called after restart")
+    wait_for(lambda: all_done(meanwhile), timeout=30, message="the post made while down")
+    assert tournament.posts.filter(attempts=2).count() == 1, "the claimed row was taken over"
+    assert carried_on in again.output()
+    assert_nothing_twice(sim, tournament)
+    announced = [m for m in sim.messages(ANNOUNCEMENTS) if "HQ Weekly #15" in m["content"]]
+    assert len(announced) == 1
+
+
+def test_a_channel_without_permission_stops_the_queue_until_retry(
+    sim, hq, start_bot, make_user, client, sign_in
+):
+    sim.deny_bot(MATCHES, "SEND_MESSAGES")
+    start_bot_ready(start_bot)
+    configure()
+    ada = organiser(make_user)
+    tournament = underway(ada, hq)
+    wait_for(
+        lambda: tournament.posts.filter(state=Post.State.FAILED).exists(),
+        timeout=30,
+        message="the refusal recorded",
+    )
+    (refused,) = tournament.posts.filter(state=Post.State.FAILED)
+    assert (refused.kind, refused.error_code) == (Post.Kind.MATCH_CALL, 50013)
+    waiting = tournament.posts.filter(state=Post.State.PENDING).count()
+    assert waiting == 3  # the other calls wait behind it, in order
+
+    guilds = [
+        {"id": HQ, "name": "FightRise HQ", "icon": None, "owner": True,
+         "permissions": "2251799813685247", "features": []}
+    ]  # fmt: skip
+    sign_in(client, user=ada, guilds=guilds)
+    manage = f"/t/{tournament.slug}/manage/"
+    page = client.get(manage).content.decode()
+    assert "FightRise may not post in #matches" in page
+    assert "Send Messages" in page and "Retry" in page
+
+    sim.deny_bot(MATCHES)  # the organiser gives the permission back
+    response = client.post(manage, {"action": "retry_posts"})
+    assert response.status_code == 302
+    wait_for(lambda: called(tournament, 4), timeout=30, message="round 1 called after Retry")
+    assert_nothing_twice(sim, tournament)
+    assert "FightRise may not post" not in client.get(manage).content.decode()
+    assert os.environ["OUTBOX_LEASE_SECONDS"] == "2"
