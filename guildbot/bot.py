@@ -71,14 +71,17 @@ class FightRiseBot(commands.AutoShardedBot):
         _, url, _ = await self.http.get_bot_gateway()
         discordpy.use_gateway(url)
         self.tree.add_command(FightRiseCommands())
-        # Features come as discord.py extensions named in a setting (tournaments by
-        # default), so this package never imports them.
-        for name in settings.BOT_EXTENSIONS:
-            await self.load_extension(name)
-            logger.info("Loaded extension %s", name)
+        await self.load_features()
         synced = await self.tree.sync()
         logger.info("Synced %d application command(s)", len(synced))
         self._beating = asyncio.create_task(self._heartbeat())
+
+    async def load_features(self) -> None:
+        """The discord.py extensions BOT_EXTENSIONS names (tournaments by default), loaded
+        by name, so that this package never imports the features it runs."""
+        for name in settings.BOT_EXTENSIONS:
+            await self.load_extension(name)
+            logger.info("Loaded extension %s", name)
 
     def connected_shards(self) -> list[int]:
         return sorted(shard_id for shard_id, shard in self.shards.items() if not shard.is_closed())

@@ -421,6 +421,29 @@ def test_the_bot_killed_mid_round_picks_up_where_it_stopped(sim, hq, start_bot, 
     assert len(announced) == 1
 
 
+def test_sigterm_gives_back_the_post_being_sent_and_stops_within_seconds(
+    sim, hq, start_bot, make_user
+):
+    bot = start_bot_ready(start_bot)
+    configure()
+    path = f"/api/v10/channels/{MATCHES}/messages/*/threads"
+    sim.set_latency(path, 1500, method="POST")
+    tournament = underway(organiser(make_user), hq)
+    wait_for(
+        lambda: any(r["status"] is None for r in sim.requests(path) if r["method"] == "POST"),
+        timeout=30,
+        message="a thread on its way",
+    )
+    assert bot.stop() < 5
+    assert bot.popen.returncode == 0, bot.output()
+    # Given back, not left claimed: the next process takes it at once, with no lease to wait.
+    assert not tournament.posts.filter(state=Post.State.SENDING).exists()
+    sim.set_latency(path, 0, method="POST")
+    start_bot_ready(start_bot)
+    wait_for(lambda: called(tournament, 4), timeout=30, message="round 1 called after restart")
+    assert_nothing_twice(sim, tournament)
+
+
 def test_a_channel_without_permission_stops_the_queue_until_retry(
     sim, hq, start_bot, make_user, client, sign_in
 ):
