@@ -13,6 +13,7 @@ import discord
 import pytest
 import yarl
 from asgiref.sync import sync_to_async
+from django.db import connections
 from django.utils import timezone
 
 from discordsim import sample
@@ -47,6 +48,14 @@ def sim(sim_server, monkeypatch):
         yarl.URL(sim_server.url.replace("http", "ws") + "/gateway"),
     )
     return sim_server
+
+
+@pytest.fixture(autouse=True)
+def _close_the_delivery_threads_connections():
+    """The delivery's database calls run in asgiref's one thread for sync code; its
+    connection must close with the test, or the test database cannot be dropped."""
+    yield
+    asyncio.run(sync_to_async(connections.close_all)())
 
 
 @pytest.fixture
