@@ -31,6 +31,7 @@ from datetime import timedelta
 import aiohttp
 import discord
 from asgiref.sync import sync_to_async
+from django.db import DatabaseError
 
 from guildbot.store import database_work
 from tournaments import outbox, posts
@@ -209,6 +210,10 @@ class Delivery:
                 post = None
                 if heads:
                     post = await db(outbox.claim)(heads[0].pk, self.token, lease=self.lease)
+        except DatabaseError:
+            # The database went away: the row keeps its claim until the lease runs out,
+            # then this process (or another) takes it up again and reconciles.
+            logger.exception("Lost the database while sending tournament %s's posts", tournament_id)
         finally:
             self.busy.pop(tournament_id, None)
             self.nudge()  # room for another tournament
@@ -234,8 +239,11 @@ class Delivery:
     async def _renew(self, post_id: int) -> None:
         while True:
             await asyncio.sleep(self.lease / 3)
-            if not await db(outbox.renew)(post_id, self.token, lease=self.lease):
-                return
+            try:
+                if not await db(outbox.renew)(post_id, self.token, lease=self.lease):
+                    return
+            except DatabaseError:
+                logger.warning("Could not renew the claim of post %s", post_id)
 
     async def _record(self, post, **ids: int) -> None:
         if not await db(outbox.record)(post.pk, self.token, **ids):

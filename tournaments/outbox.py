@@ -42,6 +42,7 @@ UNKNOWN_CHANNEL = "unknown_channel"  # 10003
 REFUSED = "refused"  # any other 4xx: Discord refused the request as we made it
 GONE = "gone"  # skipped: the message to edit, or the match thread, was deleted
 OBSOLETE = "obsolete"  # skipped: the match is over, the report was replaced
+TOO_MANY_THREADS = 160006  # Discord's "Maximum number of active threads reached"
 
 
 def _new(tournament: Tournament, kind: str, *, match: Match | None = None, **fields) -> Post:
@@ -56,11 +57,19 @@ def _add(tournament: Tournament, kind: str, *, match: Match | None = None, **fie
     return post
 
 
+def _waiting_edits(tournament: Tournament, kind: str, **target):
+    """The edits of this kind not yet claimed, locked until the change commits: a bot that
+    claims one meanwhile waits for the commit, so its edit shows this change too (without
+    the lock it might draw the state from just before it, and the change would never show).
+    Edits are never match calls, whose finish takes the tournament's lock after the row's."""
+    return Post.objects.select_for_update().filter(
+        tournament=tournament, kind=kind, state=State.PENDING, **target
+    )
+
+
 def _coalesce(tournament: Tournament, kind: str, *, match: Match | None, due_at: datetime):
     """One waiting edit per target: a new change moves an existing one earlier, never later."""
-    waiting = Post.objects.filter(
-        tournament=tournament, kind=kind, match=match, state=State.PENDING
-    ).first()
+    waiting = _waiting_edits(tournament, kind, match=match).first()
     if waiting is None:
         return _add(tournament, kind, match=match, due_at=due_at)
     if due_at < waiting.due_at:
@@ -103,20 +112,21 @@ def started(tournament: Tournament) -> None:
 def played(tournament: Tournament, changed: Iterable[Match], *, complete: bool, was_complete: bool):
     """A result, a fix, a reset or a disqualification changed these matches: each one
     already called is edited (its result, or that it waits again); each one now ready and
-    never called is called; the standings go out when the tournament ends. Two queries
-    (what was called, then one INSERT) at any bracket size."""
+    never called is called; the standings go out when the tournament ends. Three queries
+    (what was called, the edits waiting, one INSERT) at any bracket size."""
     changed = list(changed)
-    seen = Post.objects.filter(
-        tournament=tournament,
-        match__in=[m.pk for m in changed],
-        kind__in=(Kind.MATCH_CALL, Kind.MATCH_EDIT),
-    ).values_list("match_id", "kind", "state")
-    called, editing = set(), set()
-    for match_id, kind, state in seen:
-        if kind == Kind.MATCH_CALL:
-            called.add(match_id)
-        elif state == State.PENDING:
-            editing.add(match_id)  # due already: edits of a match are never delayed
+    ids = [m.pk for m in changed]
+    called = set(
+        Post.objects.filter(tournament=tournament, kind=Kind.MATCH_CALL, match__in=ids).values_list(
+            "match_id", flat=True
+        )
+    )
+    # Due already (edits of a match are never delayed): a waiting one will show this too.
+    editing = set(
+        _waiting_edits(tournament, Kind.MATCH_EDIT, match__in=ids).values_list(
+            "match_id", flat=True
+        )
+    )
     posts = []
     for match in changed:
         if match.pk in called:
@@ -223,6 +233,11 @@ def explain(post: Post, channels: list[dict]) -> str:
         return (
             f"The channel FightRise posts in ({channel}) no longer exists. Choose another in "
             "the server's settings, " + AFTER_FIX
+        )
+    if post.error_code == TOO_MANY_THREADS:
+        return (
+            "This server has as many active threads as Discord allows (1,000). Archive some "
+            "in Discord, " + AFTER_FIX
         )
     return (
         f"Discord refused a post ({post.get_kind_display().lower()}, error "

@@ -94,6 +94,7 @@ def test_a_refused_post_shows_what_to_fix_and_retry_resumes_it(organiser, make_t
         (outbox.UNKNOWN_CHANNEL, 10003, "1100000000000000077:", "no longer exists"),
         (outbox.MISSING_PERMISSIONS, 50013, "", "it lacks View Channel, Send Messages"),
         (outbox.REFUSED, 50035, "400 Invalid Form Body", "Discord refused a post"),
+        (outbox.REFUSED, 160006, "400 Maximum number", "as many active threads as Discord"),
     ],
 )
 def test_each_refusal_says_what_to_fix(organiser, make_tournament, problem, code, detail, words):

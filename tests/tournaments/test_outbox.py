@@ -319,3 +319,50 @@ def test_two_claimers_at_once_never_take_the_same_row(make_tournament):
     assert sorted(taken) == sorted(Post.objects.values_list("pk", flat=True))
     assert len(taken) == len(set(taken))
     assert not Post.objects.exclude(state=State.DONE).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_edit_claimed_while_a_change_commits_shows_that_change(make_tournament):
+    """The change locks the waiting edit it joins, so a bot claiming that edit meanwhile
+    waits for the commit, and draws the state with the change in it."""
+    import threading
+    import time
+
+    from django.db import connection
+
+    from tournaments.models import Entrant
+
+    tournament = make_tournament()
+    operations.join(tournament, discord_id=ADA, name="Ada")
+    edit = tournament.posts.get(kind=Kind.ANNOUNCEMENT_EDIT)
+    Post.objects.filter(pk=edit.pk).update(due_at=timezone.now())
+    inside = threading.Event()
+    seen = {}
+
+    def change():
+        try:
+            with transaction.atomic():
+                operations.join(tournament, discord_id=BLAZE, name="Blaze")
+                inside.set()
+                time.sleep(0.5)
+            seen["committed"] = time.monotonic()
+        finally:
+            connection.close()
+
+    def claimer():
+        try:
+            inside.wait(10)
+            seen["post"] = outbox.claim(edit.pk, token(), lease=30)
+            seen["claimed"] = time.monotonic()
+            seen["entrants"] = Entrant.objects.filter(tournament=tournament).count()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=change), threading.Thread(target=claimer)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert seen["post"] is not None and seen["claimed"] >= seen["committed"]
+    assert seen["entrants"] == 2
+    assert tournament.posts.filter(kind=Kind.ANNOUNCEMENT_EDIT).count() == 1
