@@ -38,7 +38,9 @@ from tournaments import outbox, posts
 
 logger = logging.getLogger(__name__)
 
-CONCURRENCY = 8  # tournaments sending at once in one process
+# Tournaments sending at once in one process: most of them wait on a channel's rate limit,
+# so many can, without holding up servers whose channels are free.
+CONCURRENCY = 32
 BACKOFF_FIRST, BACKOFF_MOST = 5.0, 300.0
 # How far back, before a row's first attempt, a reconcile looks for its message.
 RECONCILE_SLACK = timedelta(seconds=5)

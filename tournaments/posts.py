@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from discord.utils import escape_markdown
 from django.conf import settings
+from django.db.models import Count, Q
 from django.urls import reverse
 
 from guildbot.models import GuildConfig
@@ -131,7 +132,10 @@ def organiser(tournament: Tournament) -> int | None:
 
 
 def announcement(tournament: Tournament) -> Message:
-    entrants = list(tournament.entrants.all())
+    counted = tournament.entrants.aggregate(
+        entrants=Count("id"), checked=Count("id", filter=Q(checked_in=True))
+    )
+    entrants, checked = counted["entrants"], counted["checked"]
     state = tournament.current_state()
     lines = [
         f"**{escape_markdown(tournament.name)}** · {escape_markdown(tournament.game)}",
@@ -139,10 +143,9 @@ def announcement(tournament: Tournament) -> Message:
         f"Starts {stamp(tournament.starts_at, 'F')} ({stamp(tournament.starts_at, 'R')})",
     ]
     buttons: tuple[Button, ...] = ()
-    count = f"**{len(entrants)}** of {tournament.max_entrants} entrants"
+    count = f"**{entrants}** of {tournament.max_entrants} entrants"
     if state in (State.REGISTRATION, State.CHECK_IN):
         if state == State.CHECK_IN:
-            checked = sum(e.checked_in for e in entrants)
             lines.append(f"{count} · {checked} checked in. Check-in is open: press Check in.")
         else:
             opens = tournament.check_in_opens_at
@@ -153,10 +156,10 @@ def announcement(tournament: Tournament) -> Message:
             Button("Leave", custom_id=custom_id(LEAVE, tournament.pk)),
         )
     elif state == State.UNDERWAY:
-        lines.append(f"Underway with {len(entrants)} entrants: entries are closed.")
+        lines.append(f"Underway with {entrants} entrants: entries are closed.")
     elif state == State.COMPLETE:
-        winner = next((e for e in entrants if e.placement == 1), None)
-        lines.append(f"Complete: {name(winner)} won, out of {len(entrants)} entrants.")
+        winner = tournament.entrants.filter(placement=1).first()
+        lines.append(f"Complete: {name(winner)} won, out of {entrants} entrants.")
     else:
         lines.append("Cancelled.")
     return Message("\n".join(lines), buttons + bracket_button(tournament))
