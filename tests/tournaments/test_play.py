@@ -296,3 +296,21 @@ def test_a_result_writes_only_the_rows_it_changes(started):
     writes = [q["sql"] for q in queries if q["sql"].startswith(("UPDATE", "INSERT", "DELETE"))]
     # The three match rows in one UPDATE, the version, and the posts it asks for in one INSERT.
     assert len(writes) == 3
+
+
+def test_a_result_finds_its_match_rows_by_key_not_by_reading_the_bracket(started):
+    if connection.vendor != "sqlite":
+        pytest.skip("the plan is SQLite's; PostgreSQL's depends on its statistics")
+    tournament = started(256)
+    a = match(tournament, "A")
+    with CaptureQueriesContext(connection) as queries:
+        operations.set_result(tournament, a.pk, score_1=2, score_2=0)
+    steps = []
+    with connection.cursor() as cursor:
+        for query in queries:
+            if query["sql"].startswith("SELECT") and '"tournaments_match"' in query["sql"]:
+                cursor.execute("EXPLAIN QUERY PLAN " + query["sql"])
+                steps += [row[-1] for row in cursor.fetchall() if "tournaments_match" in row[-1]]
+    assert steps
+    # By primary key, or by (tournament, index); never every match of the tournament.
+    assert not [step for step in steps if step.startswith("SCAN") or "(tournament_id=?)" in step]
