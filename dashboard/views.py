@@ -16,7 +16,7 @@ from accounts.decorators import discord_login_required
 from dashboard import servers
 from dashboard.forms import GuildConfigForm
 from fightrise.snowflake import parse_discord_id
-from guildbot.models import Guild, GuildConfig
+from guildbot.models import Guild, GuildConfig, ShardHeartbeat
 from tournaments.models import Tournament
 
 logger = logging.getLogger(__name__)
@@ -123,5 +123,6 @@ def guild_settings(request: HttpRequest, guild_id: str) -> HttpResponse:
         "form": form,
         "tournaments": Tournament.objects.listing(guild),
         "time_zone": config.timezone,
+        "bot_online": ShardHeartbeat.objects.online(guild.guild_id),
     }
     return render(request, "dashboard/guild.html", context)

@@ -399,8 +399,9 @@ def mentions(
     """The message's mentions, mention_roles and mention_everyone: what the content mentions
     and allowed_mentions lets through (Resources > Message > Allowed Mentions Object)."""
     parse = set(default_parse if allowed is None else allowed.get("parse") or [])
-    listed_users = set((allowed or {}).get("users") or [])
-    listed_roles = set((allowed or {}).get("roles") or [])
+    # Snowflakes in a request body may be strings or numbers (Reference > Snowflakes).
+    listed_users = {str(i) for i in (allowed or {}).get("users") or []}
+    listed_roles = {str(i) for i in (allowed or {}).get("roles") or []}
     users = []
     for user_id in dict.fromkeys(USER_MENTION.findall(content)):
         user = state.lookup_user(user_id)

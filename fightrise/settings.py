@@ -336,6 +336,24 @@ DISCORD_MAX_WAITING = env_int(
 # at most a minute old (accounts.server_list.CONFIRM_MAX_AGE).
 GUILDS_MAX_AGE = env_int("GUILDS_MAX_AGE", default=300, minimum=10, maximum=3600)
 
+# The site's public address (https://fightrise.example), for the links the bot posts in
+# Discord (a tournament's page, its manage page); empty: the bot posts no links.
+SITE_URL = env.str("SITE_URL", default="").strip()
+if SITE_URL:
+    SITE_URL = env_url("SITE_URL", default=SITE_URL)
+
+# The bot (runbot): the discord.py extensions it loads by name, so that guildbot never
+# imports the features it runs; how often it polls the outbox for posts the website wrote
+# (its own are sent at once), how long a claimed post stays its own without renewal (a
+# crashed process's posts are taken over after that), how long an entrant-count edit waits
+# to gather more changes, and how often it records a heartbeat per shard and opens due
+# check-ins.
+BOT_EXTENSIONS = env_list("BOT_EXTENSIONS", default=["tournaments.extension"])
+OUTBOX_POLL_SECONDS = env_float("OUTBOX_POLL_SECONDS", default=1.0, minimum=0.01)
+OUTBOX_LEASE_SECONDS = env_float("OUTBOX_LEASE_SECONDS", default=30.0, minimum=0.5)
+OUTBOX_COALESCE_SECONDS = env_float("OUTBOX_COALESCE_SECONDS", default=5.0, minimum=0.0)
+BOT_HEARTBEAT_SECONDS = env_float("BOT_HEARTBEAT_SECONDS", default=15.0, minimum=0.1)
+
 # Tokens at rest: the first key encrypts, every key decrypts (rotation). By default one key
 # derived from SECRET_KEY, so that rotating SECRET_KEY also needs TOKEN_ENCRYPTION_KEYS set.
 # With keys set, the derived key still decrypts, last, so that moving a default install to

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from guildbot.models import Guild, GuildConfig
+from guildbot.models import Guild, GuildConfig, ShardHeartbeat
 
 
 @admin.register(Guild)
@@ -29,3 +29,12 @@ class GuildConfigAdmin(admin.ModelAdmin):
     search_fields = ("guild__name", "=guild__guild_id")
     list_select_related = ("guild",)
     raw_id_fields = ("guild",)
+
+
+@admin.register(ShardHeartbeat)
+class ShardHeartbeatAdmin(admin.ModelAdmin):
+    list_display = ("shard_id", "shard_count", "seen_at")
+    readonly_fields = ("shard_id", "shard_count", "seen_at")
+
+    def has_add_permission(self, request):
+        return False

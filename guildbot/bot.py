@@ -61,6 +61,7 @@ class FightRiseBot(commands.AutoShardedBot):
         )
         # Shards whose startup burst is written; until then events are left to the batch.
         self.ready_shards: set[int] = set()
+        self._beating: asyncio.Task | None = None
 
     def _get_state(self, **options: Any) -> discordpy.ShardConnectionState:
         return discordpy.connection_state(self, **options)
@@ -70,8 +71,37 @@ class FightRiseBot(commands.AutoShardedBot):
         _, url, _ = await self.http.get_bot_gateway()
         discordpy.use_gateway(url)
         self.tree.add_command(FightRiseCommands())
+        await self.load_features()
         synced = await self.tree.sync()
         logger.info("Synced %d application command(s)", len(synced))
+        self._beating = asyncio.create_task(self._heartbeat())
+
+    async def load_features(self) -> None:
+        """The discord.py extensions BOT_EXTENSIONS names (tournaments by default), loaded
+        by name, so that this package never imports the features it runs."""
+        for name in settings.BOT_EXTENSIONS:
+            await self.load_extension(name)
+            logger.info("Loaded extension %s", name)
+
+    def connected_shards(self) -> list[int]:
+        return sorted(shard_id for shard_id, shard in self.shards.items() if not shard.is_closed())
+
+    async def _heartbeat(self) -> None:
+        """Say which shards are connected, every BOT_HEARTBEAT_SECONDS: the dashboard and
+        the manage page tell organisers when the bot has been silent for a minute."""
+        while True:
+            connected = self.connected_shards()
+            if connected and self.shard_count:
+                try:
+                    await sync_to_async(store.beat)(connected, shard_count=self.shard_count)
+                except DatabaseError:
+                    logger.exception("Could not record the heartbeat of shard(s) %s", connected)
+            await asyncio.sleep(settings.BOT_HEARTBEAT_SECONDS)
+
+    async def close(self) -> None:
+        if self._beating is not None:
+            self._beating.cancel()
+        await super().close()
 
     def shard_guilds(self, shard_id: int) -> list[discord.Guild]:
         return [guild for guild in self.guilds if guild.shard_id == shard_id]

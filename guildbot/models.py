@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import functools
 import zoneinfo
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
-from fightrise.snowflake import parse_discord_id
+from fightrise.snowflake import parse_discord_id, shard_of
 
 # The bot speaks the site's languages: those whose catalogues are complete (settings.LANGUAGES).
 LOCALES = list(settings.LANGUAGES)
@@ -119,3 +121,36 @@ class GuildConfig(models.Model):
 
     def __str__(self) -> str:
         return f"Settings of {self.guild_id}"
+
+
+# How long the bot may be silent before the site says it is offline.
+SILENT_AFTER = timedelta(minutes=1)
+
+
+class HeartbeatQuerySet(models.QuerySet):
+    def online(self, guild_id: int, *, now: datetime | None = None) -> bool:
+        """Whether the bot process holding this server's shard was heard from within the
+        last minute. Shards are counted as each process was started (its shard count)."""
+        since = (now or timezone.now()) - SILENT_AFTER
+        return any(
+            beat.shard_id == shard_of(guild_id, beat.shard_count)
+            for beat in self.filter(seen_at__gte=since)
+        )
+
+
+class ShardHeartbeat(models.Model):
+    """When `runbot` last said a shard of it is connected (every BOT_HEARTBEAT_SECONDS)."""
+
+    shard_id = models.PositiveSmallIntegerField()
+    shard_count = models.PositiveSmallIntegerField()
+    seen_at = models.DateTimeField()
+
+    objects = HeartbeatQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shard_count", "shard_id"], name="heartbeat_per_shard")
+        ]
+
+    def __str__(self) -> str:
+        return f"Shard {self.shard_id} of {self.shard_count}, seen {self.seen_at:%Y-%m-%d %H:%M:%S}"

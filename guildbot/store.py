@@ -13,7 +13,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Mod
 from django.utils import timezone
 
-from guildbot.models import Guild, GuildConfig
+from guildbot.models import Guild, GuildConfig, ShardHeartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -182,3 +182,16 @@ def set_channels(
     if changed:
         config.save(update_fields=[*changed, "updated_at"])
     return config
+
+
+@database_work
+def beat(shard_ids: Iterable[int], *, shard_count: int) -> None:
+    """These shards are connected now (the site says the bot is offline after a silent
+    minute)."""
+    now = timezone.now()
+    ShardHeartbeat.objects.bulk_create(
+        [ShardHeartbeat(shard_id=i, shard_count=shard_count, seen_at=now) for i in shard_ids],
+        update_conflicts=True,
+        unique_fields=["shard_count", "shard_id"],
+        update_fields=["seen_at"],
+    )

@@ -59,6 +59,8 @@ def main() -> int:
     # A development server on loopback: debug pages, plain HTTP, no SECRET_KEY needed.
     env["DEBUG"] = "true"
     site = f"{HOST}:{port_from(env, 'PORT', 8000)}"
+    # The links the bot posts in Discord lead to this development site.
+    env.setdefault("SITE_URL", f"http://{site}")
     sim_port = port_from(env, "DISCORDSIM_PORT", 8001)
     use_sim = not env.get("DISCORD_CLIENT_ID")
     processes: dict[str, str] = {}

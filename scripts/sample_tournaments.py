@@ -142,7 +142,13 @@ def _guild(guild_id: str):
     config, created = GuildConfig.objects.get_or_create(guild=guild)
     if created:
         config.timezone = ZONES[guild_id]
-        config.save(update_fields=["timezone"])
+        # Where the bot posts: the announcements channel (general where there is none) and
+        # the matches channel, as /fightrise setup would set them.
+        names = {channel["name"] for channel in server["channels"]}
+        announcements = "announcements" if "announcements" in names else "general"
+        config.announcement_channel_id = int(sample.channel_id(guild_id, announcements))
+        config.match_channel_id = int(sample.channel_id(guild_id, "matches"))
+        config.save()
     return guild
 
 

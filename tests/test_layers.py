@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,40 @@ def test_the_bracket_engine_is_plain_python():
         )
     }
     assert wrong == {}
+
+
+# The tournaments' modules the website imports, and the bot's: a web worker never imports
+# discord.py (the bot alone posts in Discord), and guildbot reaches the bot's modules only
+# through the BOT_EXTENSIONS setting.
+TOURNAMENTS_BOT = {"posts.py", "delivery.py", "interactions.py", "extension.py"}
+
+
+def test_the_websites_tournament_modules_do_not_import_discord():
+    folder = BASE_DIR / "tournaments"
+    wrong = {
+        path.name: sorted(names)
+        for path in sorted(folder.glob("*.py"))
+        if path.name not in TOURNAMENTS_BOT
+        and (names := {n for n in module_names(path) if n.split(".")[0] == "discord"})
+    }
+    assert wrong == {}
+    imported = {
+        name
+        for path in folder.glob("*.py")
+        if path.name not in TOURNAMENTS_BOT
+        for name in module_names(path)
+    }
+    assert not {f"tournaments.{name[:-3]}" for name in TOURNAMENTS_BOT} & imported
+
+
+def test_guildbot_names_its_extensions_only_in_the_settings():
+    from django.conf import settings
+
+    assert settings.BOT_EXTENSIONS == ["tournaments.extension"]
+    # No module of tournaments named in guildbot's code, not even as a string to load.
+    mentions = [
+        str(path.relative_to(BASE_DIR))
+        for path in (BASE_DIR / "guildbot").rglob("*.py")
+        if re.search(r"\btournaments\.[a-z]", path.read_text())
+    ]
+    assert mentions == []

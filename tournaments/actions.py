@@ -98,6 +98,11 @@ def cancel(tournament: Tournament, data: QueryDict) -> str:
     return gettext("%(name)s is cancelled.") % {"name": tournament.name}
 
 
+def retry_posts(tournament: Tournament, data: QueryDict) -> str:
+    count = operations.retry_posts(tournament)
+    return f"FightRise tries again: {count} post{'s' if count != 1 else ''} will go out."
+
+
 MANAGE_ACTIONS: dict[str, Callable[[Tournament, QueryDict], str]] = {
     "add_entrant": add_entrant,
     "remove_entrant": remove_entrant,
@@ -105,6 +110,7 @@ MANAGE_ACTIONS: dict[str, Callable[[Tournament, QueryDict], str]] = {
     "open_check_in": open_check_in,
     "start": start,
     "cancel": cancel,
+    "retry_posts": retry_posts,
 }
 
 

@@ -1,12 +1,13 @@
-"""Admin for tournaments, entrants and matches: staff read them; the bracket's fields are
-read-only, since only tournaments.operations keeps them consistent with one another."""
+"""Admin for tournaments, entrants, matches and the outbox: staff read them; the bracket's
+fields are read-only, since only tournaments.operations keeps them consistent with one
+another, and the outbox's rows move only with the operations and the bot."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 from django.db.models import F
 
-from tournaments.models import Entrant, Match, Tournament
+from tournaments.models import Entrant, Match, Post, Tournament
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -87,3 +88,14 @@ class MatchAdmin(ReadOnlyAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # a bracket with a match missing is no bracket
+
+
+@admin.register(Post)
+class PostAdmin(ReadOnlyAdmin):
+    """The outbox, for staff to see what the bot has sent and what waits: rows are written
+    by the operations and advanced only by the bot (the organiser's Retry resumes them)."""
+
+    list_display = ("id", "tournament", "kind", "state", "attempts", "problem", "created_at")
+    list_filter = ("state", "kind", "problem")
+    list_select_related = ("tournament",)
+    search_fields = ("tournament__name", "=tournament__slug", "=guild_id")

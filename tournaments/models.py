@@ -309,6 +309,15 @@ class Match(models.Model):
     state = models.CharField(max_length=24, choices=MatchStatus, default=MatchStatus.PENDING)
     # The match's thread in the server's matches channel (part 2).
     thread_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # A player's report, until the opponent confirms it (or disputes it, and the organiser
+    # settles it): scores by slot, as score_1 and score_2; `report_version` names the report
+    # the opponent's buttons answer, so an old prompt cannot confirm a newer report.
+    reported_by = models.ForeignKey(
+        Entrant, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reported_score_1 = models.PositiveSmallIntegerField(null=True, blank=True)
+    reported_score_2 = models.PositiveSmallIntegerField(null=True, blank=True)
+    report_version = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -359,3 +368,89 @@ class Match(models.Model):
     @property
     def is_decided(self) -> bool:
         return self.winner_id is not None
+
+
+class PostKind(models.TextChoices):
+    """What the bot posts or edits in Discord for a tournament."""
+
+    ANNOUNCEMENT = "announcement", "Announcement"
+    ANNOUNCEMENT_EDIT = "announcement_edit", "Announcement update"
+    CHECK_IN = "check_in", "Check-in"
+    MATCH_CALL = "match_call", "Match call"
+    MATCH_EDIT = "match_edit", "Match update"
+    REPORT = "report", "Report to confirm"
+    DISPUTE = "dispute", "Dispute"
+    STANDINGS = "standings", "Final standings"
+    CANCELLED = "cancelled", "Cancellation"
+
+
+class PostState(models.TextChoices):
+    PENDING = "pending", "Waiting to go out"
+    SENDING = "sending", "Going out"
+    DONE = "done", "Posted"
+    # Discord refused it for good, or the channel is not set: the tournament's queue waits
+    # for the organiser's Retry.
+    FAILED = "failed", "Refused"
+    # Nothing left to do (the message to edit was deleted, the match is over).
+    SKIPPED = "skipped", "Skipped"
+
+
+class Post(models.Model):
+    """The outbox: one thing the bot must post or edit in Discord, written in the same
+    transaction as the change that causes it and delivered by the bot process on the shard
+    that holds the server (tournaments.outbox, tournaments.delivery).
+
+    A tournament's posts go out one at a time, in (due_at, id) order. What Discord made is
+    recorded step by step (the message, then its thread, then the thread's first message),
+    so a retry or a restart carries on instead of posting twice."""
+
+    Kind = PostKind
+    State = PostState
+
+    tournament = models.ForeignKey(Tournament, on_delete=models.CASCADE, related_name="posts")
+    match = models.ForeignKey(
+        Match, on_delete=models.CASCADE, null=True, blank=True, related_name="posts"
+    )
+    # The tournament's server, here so that a bot process selects its shards' rows in SQL.
+    guild_id = models.PositiveBigIntegerField()
+    kind = models.CharField(max_length=24, choices=PostKind)
+    state = models.CharField(max_length=8, choices=PostState, default=PostState.PENDING)
+    # What the post says that must not change between attempts (a report's scores).
+    payload = models.JSONField(default=dict, blank=True)
+    # Not before: a coalesced edit waits a few seconds for more changes.
+    due_at = models.DateTimeField(default=timezone.now)
+    # After a transient failure: when to try again (the queue keeps its order meanwhile).
+    retry_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # The claim: who is sending it, until when (renewed while sending).
+    claim = models.CharField(max_length=32, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    first_claimed_at = models.DateTimeField(null=True, blank=True)
+    # What Discord made, recorded as each step succeeds.
+    channel_id = models.PositiveBigIntegerField(null=True, blank=True)
+    message_id = models.PositiveBigIntegerField(null=True, blank=True)
+    thread_id = models.PositiveBigIntegerField(null=True, blank=True)
+    thread_message_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # Why it failed or was skipped: a problem code (outbox.PROBLEMS), Discord's error code,
+    # and details (the missing permissions).
+    problem = models.CharField(max_length=32, blank=True)
+    error_code = models.PositiveIntegerField(null=True, blank=True)
+    detail = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("due_at", "id")
+        indexes = [
+            models.Index(fields=["state", "guild_id"], name="post_state_guild"),
+            models.Index(fields=["tournament", "state"], name="post_tournament_state"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=PostKind.values), name="post_kind_known"),
+            models.CheckConstraint(
+                condition=Q(state__in=PostState.values), name="post_state_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} ({self.state})"

@@ -27,14 +27,14 @@ from datetime import UTC, datetime, timedelta, tzinfo
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.utils import formats, timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from guildbot.models import Guild, GuildConfig
-from tournaments import bracket
+from tournaments import bracket, outbox
 from tournaments.models import ENTRANT_NAME_LENGTH, Entrant, Match, Tournament
 
 logger = logging.getLogger(__name__)
@@ -199,6 +199,7 @@ def create(
         try:
             with transaction.atomic():
                 tournament.save()
+                outbox.announce(tournament)
         except IntegrityError:
             if Tournament.objects.filter(slug=tournament.slug).exists():
                 continue  # 36**6 tails; two alike is rare, five in a row is a broken RNG
@@ -218,6 +219,7 @@ def _locked(tournament: Tournament, now: datetime | None = None) -> Tournament:
     if row.current_state(now) != row.state:
         row.state = row.current_state(now)
         _bump(row, "state")
+        outbox.check_in_opened(row)
         logger.info("Check-in opened for %s (its time came)", row.slug)
     return row
 
@@ -291,6 +293,7 @@ def join(tournament: Tournament, *, discord_id: int, name: str, user=None) -> En
         checked_in=row.state == State.CHECK_IN,
     )
     _bump(row)
+    outbox.entrants_changed(row)
     return entrant
 
 
@@ -327,6 +330,7 @@ def check_in(tournament: Tournament, *, discord_id: int) -> Entrant:
     entrant.checked_in = True
     entrant.save(update_fields=["checked_in"])
     _bump(row)
+    outbox.entrants_changed(row)
     return entrant
 
 
@@ -341,6 +345,7 @@ def add_walk_in(tournament: Tournament, *, name: str) -> Entrant:
         raise Refused(_("There is already an entrant named %(name)s."), field="name", name=name)
     entrant = Entrant.objects.create(tournament=row, name=name, seed=_room(row), checked_in=True)
     _bump(row)
+    outbox.entrants_changed(row)
     return entrant
 
 
@@ -362,6 +367,7 @@ def _remove(row: Tournament, entrant: Entrant) -> Entrant:
     entrant.delete()
     _renumber(row, _seeded(row))
     _bump(row)
+    outbox.entrants_changed(row)
     return entrant
 
 
@@ -409,6 +415,7 @@ def open_check_in(tournament: Tournament) -> Tournament:
         raise _closed(row)
     row.state = State.CHECK_IN
     _bump(row, "state")
+    outbox.check_in_opened(row)
     return row
 
 
@@ -435,6 +442,7 @@ def cancel(tournament: Tournament) -> Tournament:
         raise Refused(_("%(name)s is already cancelled."), name=row.name)
     row.state = State.CANCELLED
     _bump(row, "state")
+    outbox.cancelled(row)
     return row
 
 
@@ -502,6 +510,7 @@ def start(tournament: Tournament) -> Started:
     Match.objects.bulk_create(rows, batch_size=500)
     row.state, row.bracket_entrants = State.UNDERWAY, len(entrants)
     _bump(row, "state", "bracket_entrants")
+    outbox.started(row)
     logger.info("Tournament %s started with %d entrants", row.slug, len(entrants))
     return Started(row, entrants, dropped)
 
@@ -525,7 +534,18 @@ def _row_state(state: bracket.MatchState, current: str) -> str:
     return Match.State.PENDING
 
 
-MATCH_FIELDS = ["player_1", "player_2", "winner", "score_1", "score_2", "forfeit", "skipped"]
+MATCH_FIELDS = [
+    "player_1",
+    "player_2",
+    "winner",
+    "score_1",
+    "score_2",
+    "forfeit",
+    "skipped",
+    "reported_by",
+    "reported_score_1",
+    "reported_score_2",
+]
 
 
 @dataclass
@@ -621,6 +641,12 @@ class _Board:
             row.forfeit, row.skipped = state.forfeit, state.skipped
             if state.winner is None or state.forfeit or state.players != before[index].players:
                 row.score_1 = row.score_2 = None
+            if state.players != before[index].players or (
+                state.winner is None and before[index].winner is not None
+            ):
+                # Someone else plays it now, or it is open again: the last report is void.
+                row.reported_by = None
+                row.reported_score_1 = row.reported_score_2 = None
             row.state = _row_state(state, row.state)
             self.changed_rows.add(index)
         for index, state in changes.items():
@@ -684,6 +710,7 @@ def _finish(row: Tournament, board: _Board, match: Match) -> Played:
     """Write the board, complete the tournament (or take completion back), bump."""
     structure = board.structure
     champion = None
+    was_complete = row.state == State.COMPLETE
     if {structure.final, structure.reset} & board.changed_rows:
         seed = board.champion()
         champion = board.entrant(seed)
@@ -695,6 +722,7 @@ def _finish(row: Tournament, board: _Board, match: Match) -> Played:
             row.state = State.UNDERWAY
     changed = board.save()
     _bump(row, "state")
+    outbox.played(row, changed, complete=row.state == State.COMPLETE, was_complete=was_complete)
     if row.state == State.COMPLETE and champion:
         logger.info("Tournament %s complete: %s won", row.slug, champion.name)
     return Played(match, changed, row.state == State.COMPLETE, champion)
@@ -824,6 +852,219 @@ def reset(tournament: Tournament, match_id: int) -> Played:
     return _finish(row, board, match)
 
 
+# Reports from Discord: a player reports, the opponent confirms or disputes
+
+IN_PLAY = (
+    Match.State.READY,
+    Match.State.CALLED,
+    Match.State.AWAITING_CONFIRMATION,
+    Match.State.DISPUTED,
+)
+SCORE = re.compile(r"\s*(\d{1,2})\s*[-–—:]\s*(\d{1,2})\s*")
+SCORE_FORMAT = "Give the score as your games, a dash, then your opponent's, such as 2-1."
+
+
+def parse_score(text: str) -> tuple[int, int]:
+    """ "2-1" (also "2 - 1", "2:1") as (the reporter's games, the opponent's)."""
+    found = SCORE.fullmatch(str(text))
+    if found is None:
+        raise Refused(SCORE_FORMAT, field="score")
+    return int(found[1]), int(found[2])
+
+
+@dataclass(frozen=True)
+class Reported:
+    """A report: the match as it is now, and the result when it stood at once (the opponent
+    had reported the same score)."""
+
+    match: Match
+    reporter: Entrant
+    opponent: Entrant
+    played: Played | None = None
+
+
+def _players(match: Match) -> tuple[Entrant, Entrant]:
+    return match.player_1, match.player_2
+
+
+def _player(match: Match, discord_id: int) -> Entrant:
+    """The entrant with this Discord id playing `match`, or Refused (not your match)."""
+    for player in _players(match):
+        if player is not None and player.discord_id == discord_id:
+            return player
+    names = " vs ".join(p.name if p else "?" for p in _players(match))
+    raise Refused(f"Match {match.identifier} ({names}) is not your match.")
+
+
+def _match_for_report(row: Tournament, match_id: int) -> Match:
+    if row.state != State.UNDERWAY:
+        if row.state in OPEN:
+            raise Refused(f"{row.name} has not started yet.")
+        raise _closed(row)
+    return (
+        Match.objects.select_related("player_1", "player_2", "reported_by")
+        .select_for_update(of=("self",))
+        .get(pk=match_id, tournament=row)
+    )
+
+
+def _open_for_report(match: Match) -> None:
+    if match.state == Match.State.COMPLETE:
+        raise Refused(f"Match {match.identifier} is already decided: {scoreline(match)}.")
+    if match.state == Match.State.DISPUTED:
+        raise Refused(
+            f"Match {match.identifier} is disputed: the organiser settles it on the manage page."
+        )
+    if match.state == Match.State.PENDING:
+        raise Refused(f"Match {match.identifier} is not ready yet: it waits for its players.")
+
+
+@transaction.atomic
+def report(
+    tournament: Tournament, match_id: int, *, discord_id: int, mine: int, theirs: int
+) -> Reported:
+    """A player reports their match, their own games first. The opponent is asked to
+    confirm (a report replaces an unconfirmed one); when the opponent had already reported
+    the same result, it stands at once."""
+    row = _locked(tournament)
+    match = _match_for_report(row, match_id)
+    _open_for_report(match)
+    reporter = _player(match, discord_id)
+    opponent = match.player_2 if reporter == match.player_1 else match.player_1
+    scores = (mine, theirs) if reporter == match.player_1 else (theirs, mine)
+    winner_slot_for(row.best_of, *scores)
+    if (
+        match.state == Match.State.AWAITING_CONFIRMATION
+        and match.reported_by_id == opponent.pk
+        and (match.reported_score_1, match.reported_score_2) == scores
+    ):
+        played = set_result(row, match.pk, score_1=scores[0], score_2=scores[1])
+        return Reported(played.match, reporter, opponent, played)
+    match.reported_by = reporter
+    match.reported_score_1, match.reported_score_2 = scores
+    match.report_version += 1
+    match.state = Match.State.AWAITING_CONFIRMATION
+    match.save(
+        update_fields=[
+            "reported_by",
+            "reported_score_1",
+            "reported_score_2",
+            "report_version",
+            "state",
+            "updated_at",
+        ]
+    )
+    _bump(row)
+    outbox.reported(row, match)
+    return Reported(match, reporter, opponent)
+
+
+def _answerable(row: Tournament, match_id: int, *, discord_id: int, version: int):
+    """The match whose report (`version`) this person may confirm or dispute."""
+    match = _match_for_report(row, match_id)
+    _open_for_report(match)
+    answering = _player(match, discord_id)
+    if match.state != Match.State.AWAITING_CONFIRMATION:
+        raise Refused(f"Nobody has reported match {match.identifier} yet.")
+    if version != match.report_version:
+        raise Refused(
+            f"That report of match {match.identifier} was replaced by a newer one: "
+            "answer the latest message in the match's thread."
+        )
+    if match.reported_by_id == answering.pk:
+        raise Refused("You reported this score yourself: your opponent confirms it.")
+    return match, answering
+
+
+@transaction.atomic
+def confirm(tournament: Tournament, match_id: int, *, discord_id: int, version: int) -> Played:
+    """The opponent confirms report `version`: the result stands, as the organiser's would."""
+    row = _locked(tournament)
+    match, _ = _answerable(row, match_id, discord_id=discord_id, version=version)
+    return set_result(row, match.pk, score_1=match.reported_score_1, score_2=match.reported_score_2)
+
+
+@transaction.atomic
+def dispute(tournament: Tournament, match_id: int, *, discord_id: int, version: int) -> Match:
+    """The opponent disputes report `version`: the match waits for the organiser, who is
+    told in the thread and settles it on the manage page (set_result)."""
+    row = _locked(tournament)
+    match, answering = _answerable(row, match_id, discord_id=discord_id, version=version)
+    match.state = Match.State.DISPUTED
+    match.save(update_fields=["state", "updated_at"])
+    _bump(row)
+    outbox.disputed(row, match, by=answering.pk)
+    return match
+
+
+def current_match(guild_id: int, discord_id: int, *, channel_id: int | None = None) -> Match:
+    """The match a person reports with /report: the one whose thread this is, else their
+    one match in play in the server. Refused when there is none, or several."""
+    matches = Match.objects.select_related("tournament", "player_1", "player_2")
+    if channel_id is not None:
+        in_thread = matches.filter(thread_id=channel_id, tournament__guild_id=guild_id).first()
+        if in_thread is not None:
+            _player(in_thread, discord_id)
+            return in_thread
+    mine = list(
+        matches.filter(
+            tournament__guild_id=guild_id,
+            tournament__state=State.UNDERWAY,
+            state__in=IN_PLAY,
+        )
+        .filter(Q(player_1__discord_id=discord_id) | Q(player_2__discord_id=discord_id))
+        .order_by("tournament_id", "index")[:5]
+    )
+    if len(mine) == 1:
+        return mine[0]
+    if mine:
+        names = ", ".join(sorted({m.tournament.name for m in mine}))
+        raise Refused(
+            f"You have more than one match to play ({names}): run /report in the match's thread."
+        )
+    entered = (
+        Entrant.objects.filter(
+            tournament__guild_id=guild_id, tournament__state=State.UNDERWAY, discord_id=discord_id
+        )
+        .select_related("tournament")
+        .first()
+    )
+    if entered is None:
+        raise Refused("You are not an entrant of a tournament underway in this server.")
+    return _nothing_to_play(entered)
+
+
+def _nothing_to_play(entrant: Entrant):
+    if entrant.placement is not None or entrant.disqualified:
+        raise Refused(f"You are out of {entrant.tournament.name}: there is nothing to report.")
+    raise Refused(
+        f"You have no match to play in {entrant.tournament.name} right now: "
+        "you will be called when your next one is ready."
+    )
+
+
+@transaction.atomic
+def match_called(tournament: Tournament, match_id: int, *, thread_id: int) -> None:
+    """The bot called the match in Discord: its thread, and a ready match becomes called."""
+    row = _locked(tournament)
+    match = Match.objects.select_for_update(of=("self",)).get(pk=match_id, tournament=row)
+    match.thread_id = thread_id
+    if match.state == Match.State.READY:
+        match.state = Match.State.CALLED
+    match.save(update_fields=["thread_id", "state", "updated_at"])
+    _bump(row)
+
+
+@transaction.atomic
+def retry_posts(tournament: Tournament) -> int:
+    """The organiser fixed what Discord refused: the tournament's posts go out again."""
+    row = _locked(tournament)
+    count = outbox.retry(row)
+    if not count:
+        raise Refused("No post is waiting for a retry.")
+    return count
+
+
 def scoreline(match: Match) -> str:
     """ "Ada 2-1 Blaze", or "Ada wins by forfeit", for messages (in the active language)."""
     one, two = match.player_1, match.player_2
@@ -837,22 +1078,30 @@ def scoreline(match: Match) -> str:
 __all__ = [
     "Played",
     "Refused",
+    "Reported",
     "Started",
     "add_walk_in",
     "cancel",
     "check_in",
     "clean_name",
+    "confirm",
     "create",
+    "current_match",
     "disqualify",
+    "dispute",
     "join",
     "leave",
     "local_to_utc",
+    "match_called",
     "open_check_in",
     "open_due_check_ins",
     "order_from_boxes",
+    "parse_score",
     "remove_entrant",
     "reorder",
+    "report",
     "reset",
+    "retry_posts",
     "set_result",
     "start",
     "winner_slot_for",

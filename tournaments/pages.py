@@ -18,7 +18,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
-from tournaments import bracket
+from guildbot.models import GuildConfig, ShardHeartbeat
+from tournaments import bracket, outbox
 from tournaments.models import Entrant, Match, Tournament
 
 CACHE_SECONDS = 3600
@@ -384,6 +385,21 @@ class MatchRow:
         return gettext("Losers' round %(round)d") % {"round": match.round}
 
     @property
+    def report(self) -> tuple[str, str] | None:
+        """Who reported the match from Discord, and the score, their games first, while it
+        waits for the opponent or the organiser."""
+        match = self.match
+        if match.state not in (Match.State.AWAITING_CONFIRMATION, Match.State.DISPUTED):
+            return None
+        if match.reported_by_id is None or match.reported_score_1 is None:
+            return None
+        first = match.reported_by_id == match.player_1_id
+        reporter = self.players[0 if first else 1]
+        scores = (match.reported_score_1, match.reported_score_2)
+        mine, theirs = scores if first else scores[::-1]
+        return (reporter.name if reporter else "?"), f"{mine}-{theirs}"
+
+    @property
     def reportable(self) -> bool:
         return self.match.state not in (Match.State.PENDING, Match.State.COMPLETE)
 
@@ -440,4 +456,26 @@ def manage_context(tournament: Tournament) -> dict[str, Any]:
         "check_in_opens": StartTime.of(tournament, tournament.check_in_opens_at)
         if tournament.check_in_opens_at
         else None,
+        **posting_context(tournament),
+    }
+
+
+def posting_context(tournament: Tournament) -> dict[str, Any]:
+    """What the manage page says about the tournament in Discord: the bot offline, a post
+    Discord refused and what to fix (with Retry), channels not set, posts on their way."""
+    config = GuildConfig.objects.filter(guild_id=tournament.guild_id).first()
+    unset = [
+        what
+        for what, channel in (
+            ("announcements", config and config.announcement_channel_id),
+            ("matches", config and config.match_channel_id),
+        )
+        if not channel
+    ]
+    refused = outbox.problem(tournament)
+    return {
+        "bot_online": ShardHeartbeat.objects.online(tournament.guild_id),
+        "posting_problem": outbox.explain(refused, tournament.guild.channels) if refused else "",
+        "posts_waiting": outbox.waiting(tournament),
+        "channels_unset": unset,
     }

@@ -258,3 +258,13 @@ def test_the_bot_language_choices_are_the_offered_languages(client, sign_in, bot
     assert '<option value="it"' not in body
     response = client.post(url(OWNER), {"locale": "it", "timezone": "UTC"})
     assert "Select a valid choice" in response.content.decode()
+
+
+def test_it_says_when_the_bot_is_offline(client, sign_in, bot_everywhere):
+    from guildbot import store
+
+    sign_in(client)
+    offline = "FightRise is offline; posts will go out when it is back."
+    assert offline in client.get(url(OWNER)).content.decode()
+    store.beat([0], shard_count=1)
+    assert offline not in client.get(url(OWNER)).content.decode()

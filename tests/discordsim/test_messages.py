@@ -53,6 +53,9 @@ def test_it_parses_mentions_as_allowed(post):
     assert quiet["mentions"] == []
     only_ada = post({"content": content, "allowed_mentions": {"users": [sample.ADA_ID]}}).json()
     assert [user["id"] for user in only_ada["mentions"]] == [sample.ADA_ID]
+    # Snowflakes may come as numbers too, as discord.py sends allowed_mentions' users.
+    as_number = post({"content": content, "allowed_mentions": {"users": [int(sample.ADA_ID)]}})
+    assert [user["id"] for user in as_number.json()["mentions"]] == [sample.ADA_ID]
     stranger = post({"content": "<@123456789012345678>"}).json()
     assert stranger["mentions"] == []
 

@@ -62,3 +62,14 @@ def test_staff_may_delete_a_tournament_with_its_bracket(admin_client, started):
     )
     assert response.status_code == 302
     assert not (Tournament.objects.exists() or Entrant.objects.exists() or Match.objects.exists())
+
+
+def test_staff_read_the_outbox_and_change_nothing_in_it(admin_client, started):
+    tournament = started(8)
+    post = tournament.posts.first()
+    base = "/admin/tournaments/post/"
+    assert admin_client.get(base, {"state__exact": "pending"}).status_code == 200
+    assert admin_client.get(base, {"q": "Friday"}).status_code == 200
+    page = admin_client.get(f"{base}{post.pk}/change/")
+    assert page.status_code == 200 and 'name="state"' not in page.content.decode()
+    assert admin_client.get(f"{base}add/").status_code == 403

@@ -282,7 +282,8 @@ def test_a_result_costs_the_same_queries_at_8_and_256_entrants(started):
         counts[size, "dq"] = queries_for(
             lambda t=tournament, a=a: operations.disqualify(t, a.pk, entrant_id=a.player_2_id)
         )
-    assert counts[8] == counts[256] <= 8
+    # Two of them are the outbox's: what was called already, and one INSERT of the posts.
+    assert counts[8] == counts[256] <= 10
     for kind in ("fix", "reset", "dq"):
         assert counts[8, kind] == counts[256, kind]
 
@@ -293,7 +294,8 @@ def test_a_result_writes_only_the_rows_it_changes(started):
     with CaptureQueriesContext(connection) as queries:
         operations.set_result(tournament, a.pk, score_1=2, score_2=0)
     writes = [q["sql"] for q in queries if q["sql"].startswith(("UPDATE", "INSERT", "DELETE"))]
-    assert len(writes) == 2  # the three match rows in one UPDATE, and the version
+    # The three match rows in one UPDATE, the version, and the posts it asks for in one INSERT.
+    assert len(writes) == 3
 
 
 def test_a_result_finds_its_match_rows_by_key_not_by_reading_the_bracket(started):

@@ -1,0 +1,368 @@
+"""The outbox's rules: what each operation asks the bot to post, in the same transaction;
+which rows a bot process may send next, and the claims that keep two from sending one."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from tests.conftest import run_together
+from tests.tournaments.conftest import match, win
+from tournaments import operations, outbox
+from tournaments.models import Match, Post, Tournament
+
+pytestmark = pytest.mark.django_db
+
+Kind, State = Post.Kind, Post.State
+ADA, BLAZE = 257069950429175809, 464162408479465473
+
+
+def kinds(tournament) -> list[str]:
+    return list(tournament.posts.order_by("id").values_list("kind", flat=True))
+
+
+def token() -> str:
+    return uuid.uuid4().hex
+
+
+def shard_count_one() -> dict:
+    return {"shard_ids": [0], "shard_count": 1}
+
+
+def later(seconds: float = 60):
+    return timezone.now() + timedelta(seconds=seconds)
+
+
+# What each operation enqueues
+
+
+def test_creating_a_tournament_posts_its_announcement(make_tournament):
+    tournament = make_tournament()
+    (post,) = tournament.posts.all()
+    assert (post.kind, post.state, post.guild_id) == (
+        Kind.ANNOUNCEMENT,
+        State.PENDING,
+        tournament.guild_id,
+    )
+
+
+def test_entrant_changes_make_one_delayed_edit_however_many(make_tournament, settings):
+    settings.OUTBOX_COALESCE_SECONDS = 5
+    tournament = make_tournament()
+    before = timezone.now()
+    for number in range(20):
+        operations.join(tournament, discord_id=ADA + number, name=f"Player {number}")
+    operations.leave(tournament, discord_id=ADA)
+    operations.add_walk_in(tournament, name="Kage")
+    edits = tournament.posts.filter(kind=Kind.ANNOUNCEMENT_EDIT)
+    assert edits.count() == 1
+    assert edits.get().due_at >= before + timedelta(seconds=5)
+
+
+def test_a_change_after_the_edit_was_claimed_waits_in_a_new_row(make_tournament):
+    tournament = make_tournament()
+    operations.join(tournament, discord_id=ADA, name="Ada")
+    tournament.posts.filter(kind=Kind.ANNOUNCEMENT_EDIT).update(state=State.SENDING)
+    operations.join(tournament, discord_id=BLAZE, name="Blaze")
+    states = tournament.posts.filter(kind=Kind.ANNOUNCEMENT_EDIT).values_list("state", flat=True)
+    assert sorted(states) == [State.PENDING, State.SENDING]
+
+
+def test_opening_check_in_posts_the_check_in_button_and_updates_the_announcement(
+    make_tournament,
+):
+    tournament = make_tournament(check_in_minutes=30)
+    operations.open_check_in(tournament)
+    assert kinds(tournament) == [Kind.ANNOUNCEMENT, Kind.CHECK_IN, Kind.ANNOUNCEMENT_EDIT]
+    edit = tournament.posts.get(kind=Kind.ANNOUNCEMENT_EDIT)
+    assert edit.due_at <= timezone.now()  # a state change is not delayed
+
+
+def test_check_in_opening_by_itself_posts_it_once(make_tournament):
+    tournament = make_tournament(check_in_minutes=30)
+    Tournament.objects.filter(pk=tournament.pk).update(check_in_opens_at=timezone.now())
+    assert operations.open_due_check_ins() and not operations.open_due_check_ins()
+    assert kinds(tournament).count(Kind.CHECK_IN) == 1
+
+
+def test_starting_calls_every_ready_match_in_play_order(make_tournament):
+    tournament = make_tournament(entrants=11, max_entrants=16)
+    operations.start(tournament)
+    calls = tournament.posts.filter(kind=Kind.MATCH_CALL).order_by("id")
+    ready = Match.objects.filter(tournament=tournament, state=Match.State.READY).order_by("index")
+    # 16 slots, 11 entrants: round 1 is 8v9, 7v10, 6v11, and seeds 4 and 5, both byes in
+    # round 1, meet in round 2 at once.
+    assert [post.match_id for post in calls] == [m.pk for m in ready]
+    assert len(calls) == 4
+    assert kinds(tournament)[:2] == [Kind.ANNOUNCEMENT, Kind.ANNOUNCEMENT_EDIT]
+
+
+def test_a_result_edits_its_call_and_calls_what_it_made_ready(started):
+    tournament = started(4)
+    a, b = match(tournament, "A"), match(tournament, "B")
+    win(tournament, "A")
+    assert tournament.posts.filter(kind=Kind.MATCH_EDIT, match=a).count() == 1
+    win(tournament, "B")
+    after_b = tournament.posts.filter(match=b, kind=Kind.MATCH_EDIT).count()
+    winners_final = Match.objects.get(tournament=tournament, index=a.winner_to)
+    losers_first = Match.objects.get(tournament=tournament, index=a.loser_to)
+    called = set(tournament.posts.filter(kind=Kind.MATCH_CALL).values_list("match_id", flat=True))
+    assert {winners_final.pk, losers_first.pk} <= called
+    assert after_b == 1
+
+
+def test_a_fix_and_a_reset_edit_the_call_again_without_calling_twice(started):
+    tournament = started(4)
+    a = match(tournament, "A")
+    win(tournament, "A")
+    tournament.posts.filter(kind=Kind.MATCH_EDIT).update(state=State.DONE)
+    operations.set_result(tournament, a.pk, score_1=2, score_2=1, fix=True)
+    operations.reset(tournament, a.pk)
+    edits = tournament.posts.filter(match=a, kind=Kind.MATCH_EDIT)
+    assert edits.filter(state=State.PENDING).count() == 1  # coalesced while waiting
+    assert tournament.posts.filter(match=a, kind=Kind.MATCH_CALL).count() == 1
+
+
+def test_the_end_posts_the_standings_once(started):
+    from tests.tournaments.conftest import play_out
+
+    tournament = started(4)
+    play_out(tournament)
+    assert kinds(tournament).count(Kind.STANDINGS) == 1
+    final = Match.objects.filter(tournament=tournament, winner__isnull=False).order_by("-index")
+    operations.set_result(tournament, final[0].pk, score_1=2, score_2=1, fix=True)
+    assert kinds(tournament).count(Kind.STANDINGS) == 1
+
+
+def test_cancelling_posts_a_notice(make_tournament):
+    tournament = make_tournament()
+    operations.cancel(tournament)
+    assert kinds(tournament) == [Kind.ANNOUNCEMENT, Kind.CANCELLED, Kind.ANNOUNCEMENT_EDIT]
+
+
+def test_rows_come_and_go_with_the_change_that_causes_them(make_tournament):
+    tournament = make_tournament(entrants=4)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        operations.start(tournament)
+        raise RuntimeError("the caller's transaction fails after the operation")
+    assert not tournament.posts.filter(kind=Kind.MATCH_CALL).exists()
+    assert Tournament.objects.get(pk=tournament.pk).state == Tournament.State.REGISTRATION
+
+
+# Which rows go next
+
+
+def test_each_tournament_sends_its_rows_one_at_a_time_in_order(make_tournament):
+    one, two = make_tournament(), make_tournament()
+    operations.cancel(one)
+    heads = outbox.heads(**shard_count_one())
+    assert [(p.tournament_id, p.kind) for p in heads] == [
+        (one.pk, Kind.ANNOUNCEMENT),
+        (two.pk, Kind.ANNOUNCEMENT),
+    ]
+    outbox.claim(heads[0].pk, token(), lease=30)
+    assert [p.tournament_id for p in outbox.heads(**shard_count_one())] == [two.pk]
+
+
+def test_a_waiting_edit_does_not_hold_up_the_rows_behind_it(make_tournament):
+    tournament = make_tournament(entrants=4)
+    tournament.posts.update(state=State.DONE)
+    operations.join(tournament, discord_id=ADA, name="Ada")  # an edit due in a few seconds
+    operations.cancel(tournament)  # the edit moves to now; the notice goes first anyway
+    tournament.posts.filter(kind=Kind.ANNOUNCEMENT_EDIT).update(due_at=later())
+    (head,) = outbox.heads(**shard_count_one())
+    assert head.kind == Kind.CANCELLED
+
+
+def test_a_row_waiting_to_retry_keeps_its_place(make_tournament):
+    tournament = make_tournament()
+    operations.cancel(tournament)
+    first = tournament.posts.order_by("id").first()
+    first.retry_at = later()
+    first.attempts = 1
+    first.save()
+    assert outbox.heads(**shard_count_one()) == []
+
+
+def test_a_refused_post_stops_only_its_tournaments_queue_until_retry(make_tournament):
+    stuck, other = make_tournament(), make_tournament()
+    mine = token()
+    head = outbox.claim(stuck.posts.get().pk, mine, lease=30)
+    outbox.fail(head.pk, mine, problem=outbox.MISSING_PERMISSIONS, error_code=50013, detail="")
+    operations.cancel(stuck)
+    assert [p.tournament_id for p in outbox.heads(**shard_count_one())] == [other.pk]
+    assert outbox.problem(stuck).pk == head.pk
+    assert operations.retry_posts(stuck) == 1
+    assert {p.tournament_id for p in outbox.heads(**shard_count_one())} == {stuck.pk, other.pk}
+    assert outbox.problem(stuck) is None
+    with pytest.raises(operations.Refused):
+        operations.retry_posts(stuck)
+
+
+def test_a_process_sends_only_its_shards_servers(make_tournament, make_guild):
+    # Two servers on different shards of two: (id >> 22) % 2.
+    first, second = 1085624137117863936, 545755878167416832
+    assert (first >> 22) % 2 != (second >> 22) % 2
+    posts = {}
+    for guild_id in (first, second):
+        tournament = make_tournament(guild=make_guild(guild_id))
+        posts[(guild_id >> 22) % 2] = tournament.posts.get().pk
+    for shard in (0, 1):
+        heads = outbox.heads(shard_ids=[shard], shard_count=2)
+        assert [p.pk for p in heads] == [posts[shard]]
+    assert len(outbox.heads(shard_ids=[0, 1], shard_count=2)) == 2
+
+
+def test_a_server_the_bot_left_keeps_its_posts_waiting(make_tournament):
+    tournament = make_tournament()
+    tournament.guild.present = False
+    tournament.guild.save()
+    assert outbox.heads(**shard_count_one()) == []
+
+
+# Claims
+
+
+def test_a_claim_is_one_processs_until_its_lease_runs_out(make_tournament):
+    post = make_tournament().posts.get()
+    first, second = token(), token()
+    now = timezone.now()
+    assert outbox.claim(post.pk, first, lease=30, now=now).attempts == 1
+    assert outbox.claim(post.pk, second, lease=30, now=now) is None
+    assert outbox.heads(**shard_count_one(), now=now) == []
+    # The first process died: after its lease, another takes the row over.
+    taken = outbox.claim(post.pk, second, lease=30, now=now + timedelta(seconds=31))
+    assert taken.attempts == 2 and taken.first_claimed_at == now
+    # The first one's late steps are refused: it lost the claim.
+    assert not outbox.record(post.pk, first, message_id=1)
+    assert not outbox.finish(post.pk, first)
+    assert outbox.record(post.pk, second, message_id=2)
+    assert outbox.finish(post.pk, second)
+    post.refresh_from_db()
+    assert (post.state, post.message_id) == (State.DONE, 2)
+
+
+def test_no_two_rows_of_one_tournament_are_sent_at_once(make_tournament):
+    tournament = make_tournament()
+    operations.cancel(tournament)
+    first, second = tournament.posts.order_by("id")[:2]
+    assert outbox.claim(first.pk, token(), lease=30)
+    assert outbox.claim(second.pk, token(), lease=30) is None
+
+
+def test_a_released_claim_is_taken_at_once_and_counts_as_tried(make_tournament):
+    post = make_tournament().posts.get()
+    mine = token()
+    outbox.claim(post.pk, mine, lease=30)
+    assert outbox.release(post.pk, mine)
+    taken = outbox.claim(post.pk, token(), lease=30)
+    assert taken.attempts == 2
+
+
+def test_a_transient_failure_waits_and_then_goes_again(make_tournament):
+    post = make_tournament().posts.get()
+    mine = token()
+    outbox.claim(post.pk, mine, lease=30)
+    assert outbox.later(post.pk, mine, delay=10, detail="503 from Discord")
+    assert outbox.heads(**shard_count_one()) == []
+    (head,) = outbox.heads(**shard_count_one(), now=later(11))
+    assert head.pk == post.pk
+
+
+def test_finishing_a_match_call_puts_its_thread_on_the_match(started):
+    tournament = started(4)
+    call = tournament.posts.filter(kind=Kind.MATCH_CALL).order_by("id").first()
+    tournament.posts.exclude(pk=call.pk).update(state=State.DONE)
+    mine = token()
+    outbox.claim(call.pk, mine, lease=30)
+    outbox.record(call.pk, mine, channel_id=5, message_id=1234567890123456789)
+    outbox.record(call.pk, mine, thread_id=1234567890123456789, thread_message_id=7)
+    version = Tournament.objects.get(pk=tournament.pk).version
+    assert outbox.finish(call.pk, mine)
+    called = Match.objects.get(pk=call.match_id)
+    assert (called.thread_id, called.state) == (1234567890123456789, Match.State.CALLED)
+    assert Tournament.objects.get(pk=tournament.pk).version == version + 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_claimers_at_once_never_take_the_same_row(make_tournament):
+    tournaments = [make_tournament(name=f"Cup {n}") for n in range(6)]
+    for tournament in tournaments:
+        operations.cancel(tournament)
+    taken: list[int] = []
+
+    def claimer():
+        mine = token()
+        got = []
+        for _ in range(40):
+            for head in outbox.heads(**shard_count_one()):
+                post = outbox.claim(head.pk, mine, lease=30)
+                if post is not None:
+                    got.append(post.pk)
+                    # While this row is ours, nothing else of its tournament may be sent.
+                    assert (
+                        not Post.objects.filter(
+                            tournament_id=post.tournament_id, state=State.SENDING
+                        )
+                        .exclude(pk=post.pk)
+                        .exists()
+                    )
+                    outbox.finish(post.pk, mine)
+        return got
+
+    for got in run_together(2, claimer):
+        taken += got
+    assert sorted(taken) == sorted(Post.objects.values_list("pk", flat=True))
+    assert len(taken) == len(set(taken))
+    assert not Post.objects.exclude(state=State.DONE).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_edit_claimed_while_a_change_commits_shows_that_change(make_tournament):
+    """The change locks the waiting edit it joins, so a bot claiming that edit meanwhile
+    waits for the commit, and draws the state with the change in it."""
+    import threading
+    import time
+
+    from django.db import connection
+
+    from tournaments.models import Entrant
+
+    tournament = make_tournament()
+    operations.join(tournament, discord_id=ADA, name="Ada")
+    edit = tournament.posts.get(kind=Kind.ANNOUNCEMENT_EDIT)
+    Post.objects.filter(pk=edit.pk).update(due_at=timezone.now())
+    inside = threading.Event()
+    seen = {}
+
+    def change():
+        try:
+            with transaction.atomic():
+                operations.join(tournament, discord_id=BLAZE, name="Blaze")
+                inside.set()
+                time.sleep(0.5)
+            seen["committed"] = time.monotonic()
+        finally:
+            connection.close()
+
+    def claimer():
+        try:
+            inside.wait(10)
+            seen["post"] = outbox.claim(edit.pk, token(), lease=30)
+            seen["claimed"] = time.monotonic()
+            seen["entrants"] = Entrant.objects.filter(tournament=tournament).count()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=change), threading.Thread(target=claimer)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert seen["post"] is not None and seen["claimed"] >= seen["committed"]
+    assert seen["entrants"] == 2
+    assert tournament.posts.filter(kind=Kind.ANNOUNCEMENT_EDIT).count() == 1

@@ -1,0 +1,343 @@
+"""What players and organisers do in Discord: the buttons (Join, Leave, Check in, Confirm,
+Dispute), /report and /tournament. Each handler is thin: it finds the tournament or match
+from the custom_id or the server, calls the operation (tournaments.operations holds every
+rule), and answers within Discord's 3 seconds, ephemerally to the one person, deferring
+first when the work runs long.
+
+The buttons are one discord.py DynamicItem whose custom_id carries the action and the ids
+(`fr:join:<tournament>`, `fr:confirm:<match>:<report version>`), so a press finds its
+tournament or match after any restart, with nothing kept in memory per message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable
+
+import discord
+from discord.utils import escape_markdown
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+
+from guildbot.commands import NOT_IN_SERVER, manages_server
+from tournaments import operations, posts
+from tournaments.delivery import STYLES, db
+from tournaments.models import Match, Tournament
+from tournaments.operations import Refused
+
+logger = logging.getLogger(__name__)
+
+# Discord waits 3 s for the first answer; past this, defer first and answer after.
+DEFER_AFTER = 2.0
+SORRY = "Something went wrong on FightRise's side; it has been logged. Please try again."
+ORGANISERS_ONLY = "Only members with the Manage Server permission can run tournaments here."
+LISTED = 10
+
+
+def nudge(client: discord.Client) -> None:
+    """The operation wrote posts: send them now rather than at the next poll."""
+    cog = client.get_cog("Tournaments")
+    delivery = getattr(cog, "delivery", None)
+    if delivery is not None:
+        delivery.nudge()
+
+
+async def answer(
+    interaction: discord.Interaction, work: Callable[[], str], *, update: bool = False
+) -> None:
+    """Run `work` (sync, database) and answer with its words: ephemerally, or with `update`
+    by editing the message whose button was pressed (its buttons removed). A refusal is
+    always an ephemeral reply to the one person."""
+    task = asyncio.ensure_future(db(work)())
+    done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
+    deferred = not done
+    if deferred:
+        if update:
+            await interaction.response.defer()
+        else:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+    refused = True
+    try:
+        words = await task
+        refused = False
+    except Refused as exc:
+        words = str(exc)
+    except Exception:
+        logger.exception("Interaction %s failed", interaction.id)
+        words = SORRY
+    quiet = {"allowed_mentions": discord.AllowedMentions.none()}
+    if update and not refused:
+        if deferred:
+            await interaction.edit_original_response(content=words, view=None, **quiet)
+        else:
+            await interaction.response.edit_message(content=words, view=None, **quiet)
+    elif deferred:
+        await interaction.followup.send(words, ephemeral=True, **quiet)
+    else:
+        await interaction.response.send_message(words, ephemeral=True, **quiet)
+    if not refused:
+        nudge(interaction.client)
+
+
+def bold(text: str) -> str:
+    return f"**{escape_markdown(text)}**"
+
+
+# The buttons
+
+
+def _tournament(interaction: discord.Interaction, tournament_id: int) -> Tournament:
+    tournament = Tournament.objects.filter(pk=tournament_id, guild_id=interaction.guild_id).first()
+    if tournament is None:
+        raise Refused("That tournament no longer exists.")
+    return tournament
+
+
+def _match(interaction: discord.Interaction, match_id: int) -> Match:
+    match = (
+        Match.objects.select_related("tournament")
+        .filter(pk=match_id, tournament__guild_id=interaction.guild_id)
+        .first()
+    )
+    if match is None:
+        raise Refused("That match no longer exists.")
+    return match
+
+
+def join(interaction: discord.Interaction, tournament_id: int) -> Callable[[], str]:
+    person = interaction.user
+
+    def work() -> str:
+        tournament = _tournament(interaction, tournament_id)
+        user = get_user_model().objects.filter(discord_id=person.id).first()
+        entrant = operations.join(
+            tournament, discord_id=person.id, name=person.display_name, user=user
+        )
+        checked = " You are checked in too." if entrant.checked_in else ""
+        return f"You are in {bold(tournament.name)}, seed {entrant.seed}.{checked} See you there!"
+
+    return work
+
+
+def leave(interaction: discord.Interaction, tournament_id: int) -> Callable[[], str]:
+    def work() -> str:
+        tournament = _tournament(interaction, tournament_id)
+        operations.leave(tournament, discord_id=interaction.user.id)
+        return f"You have left {bold(tournament.name)}."
+
+    return work
+
+
+def check_in(interaction: discord.Interaction, tournament_id: int) -> Callable[[], str]:
+    def work() -> str:
+        tournament = _tournament(interaction, tournament_id)
+        operations.check_in(tournament, discord_id=interaction.user.id)
+        return f"You are checked in for {bold(tournament.name)}."
+
+    return work
+
+
+def confirm(interaction: discord.Interaction, match_id: int, version: int) -> Callable[[], str]:
+    person = interaction.user
+
+    def work() -> str:
+        match = _match(interaction, match_id)
+        played = operations.confirm(
+            match.tournament, match_id, discord_id=person.id, version=version
+        )
+        words = (
+            f"✅ {bold(person.display_name)} confirmed: "
+            f"{escape_markdown(operations.scoreline(played.match))}."
+        )
+        if played.complete and played.champion:
+            words += f" {bold(played.champion.name)} wins {bold(match.tournament.name)}!"
+        return words
+
+    return work
+
+
+def dispute(interaction: discord.Interaction, match_id: int, version: int) -> Callable[[], str]:
+    person = interaction.user
+
+    def work() -> str:
+        match = _match(interaction, match_id)
+        operations.dispute(match.tournament, match_id, discord_id=person.id, version=version)
+        return f"⚠️ {bold(person.display_name)} disputes this report: the organiser settles it."
+
+    return work
+
+
+# Which handler, and whether it answers by editing the pressed message.
+ACTIONS = {
+    posts.JOIN: (join, False),
+    posts.LEAVE: (leave, False),
+    posts.CHECK_IN: (check_in, False),
+    posts.CONFIRM: (confirm, True),
+    posts.DISPUTE: (dispute, True),
+}
+
+
+class PressButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"(?P<action>fr:[a-z-]+):(?P<ids>[0-9]+(?::[0-9]+)*)",
+):
+    """Every button the bot posts: the custom_id says what to do and to what."""
+
+    def __init__(self, button: discord.ui.Button, action: str, ids: list[int]) -> None:
+        super().__init__(button)
+        self.action, self.ids = action, ids
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> PressButton:
+        return cls(item, match["action"], [int(part) for part in match["ids"].split(":")])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        handler = ACTIONS.get(self.action)
+        if handler is None or interaction.guild_id is None:
+            await interaction.response.send_message(SORRY, ephemeral=True)
+            return
+        make, update = handler
+        try:
+            work = make(interaction, *self.ids)
+        except TypeError:  # a custom_id with the wrong number of ids: not one we made
+            await interaction.response.send_message(SORRY, ephemeral=True)
+            return
+        await answer(interaction, work, update=update)
+
+
+def button_item(button: posts.Button) -> discord.ui.Item:
+    """A post's button as discord.py sends it."""
+    if button.url:
+        return discord.ui.Button(label=button.label, style=discord.ButtonStyle.link, url=button.url)
+    item = discord.ui.Button(
+        label=button.label, style=STYLES[button.style], custom_id=button.custom_id
+    )
+    parts = button.custom_id.split(":")
+    return PressButton(item, ":".join(parts[:2]), [int(part) for part in parts[2:]])
+
+
+# /report
+
+
+def report(interaction: discord.Interaction, score: str) -> Callable[[], str]:
+    person = interaction.user
+
+    def work() -> str:
+        mine, theirs = operations.parse_score(score)
+        match = operations.current_match(
+            interaction.guild_id, person.id, channel_id=interaction.channel_id
+        )
+        reported = operations.report(
+            match.tournament, match.pk, discord_id=person.id, mine=mine, theirs=theirs
+        )
+        if reported.played is not None:
+            result = escape_markdown(operations.scoreline(reported.played.match))
+            return (
+                f"{bold(reported.opponent.name)} reported the same: match "
+                f"{match.identifier} stands, {result}."
+            )
+        if not reported.opponent.discord_id:
+            return (
+                f"You reported {mine}-{theirs} for match {match.identifier}. "
+                f"{bold(reported.opponent.name)} is not on Discord: the organiser confirms it."
+            )
+        return (
+            f"You reported {mine}-{theirs} for match {match.identifier}. "
+            f"{bold(reported.opponent.name)} is asked to confirm it in the match's thread."
+        )
+
+    return work
+
+
+# /tournament, for organisers
+
+
+def _organiser(interaction: discord.Interaction) -> None:
+    if interaction.guild is None:
+        raise Refused(NOT_IN_SERVER)
+    if not manages_server(interaction):
+        raise Refused(ORGANISERS_ONLY)
+
+
+def _line(tournament: Tournament) -> str:
+    manage = posts.link("tournaments:manage", tournament)
+    parts = [
+        bold(tournament.name),
+        tournament.current_state_label(),
+        f"{tournament.entrant_count} of {tournament.max_entrants} entrants",
+        f"starts {posts.stamp(tournament.starts_at, 'R')}",
+    ]
+    return " · ".join(parts) + (f" · <{manage}>" if manage else "")
+
+
+def list_tournaments(interaction: discord.Interaction) -> Callable[[], str]:
+    def work() -> str:
+        _organiser(interaction)
+        finished = (Tournament.State.COMPLETE, Tournament.State.CANCELLED)
+        listed = Tournament.objects.listing(interaction.guild_id)
+        running = list(listed.exclude(state__in=finished)[:LISTED])
+        done = list(listed.filter(state__in=finished)[:3])
+        if not running and not done:
+            return "This server has no tournaments yet: create one from the FightRise dashboard."
+        lines = [_line(t) for t in running] or ["No tournament is open or underway."]
+        if done:
+            lines += ["Lately:", *(_line(t) for t in done)]
+        return "\n".join(lines)
+
+    return work
+
+
+def _chosen(interaction: discord.Interaction, name: str | None, *, states) -> Tournament:
+    """The tournament `name` (its name or slug) among this server's in `states`, or the
+    only one when no name is given."""
+    candidates = Tournament.objects.filter(guild_id=interaction.guild_id, state__in=states)
+    if name:
+        candidates = candidates.filter(Q(name__iexact=name.strip()) | Q(slug=name.strip()))
+    found = list(candidates.order_by("starts_at")[:LISTED])
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise Refused(
+            f"No tournament here is named {bold(name)}." if name else "No tournament fits here."
+        )
+    names = ", ".join(bold(t.name) for t in found)
+    raise Refused(f"Which one? Name it with the command's name option: {names}.")
+
+
+def start(interaction: discord.Interaction, name: str | None) -> Callable[[], str]:
+    def work() -> str:
+        _organiser(interaction)
+        tournament = _chosen(
+            interaction, name, states=(Tournament.State.REGISTRATION, Tournament.State.CHECK_IN)
+        )
+        started = operations.start(tournament)
+        dropped = ""
+        if started.dropped:
+            dropped = " Not checked in, so dropped: " + ", ".join(
+                escape_markdown(e.name) for e in started.dropped
+            )
+        return (
+            f"{bold(tournament.name)} has started with {len(started.entrants)} entrants: "
+            f"its first matches are being called.{dropped}"
+        )
+
+    return work
+
+
+def manage(interaction: discord.Interaction, name: str | None) -> Callable[[], str]:
+    def work() -> str:
+        _organiser(interaction)
+        tournament = _chosen(interaction, name, states=Tournament.State.values)
+        url = posts.link("tournaments:manage", tournament)
+        if not url:
+            return (
+                f"{bold(tournament.name)} is managed on the FightRise site, whose address "
+                "this bot was not given (SITE_URL)."
+            )
+        return f"Manage {bold(tournament.name)}: {url}"
+
+    return work

@@ -1,0 +1,408 @@
+"""What the bot says in Discord for each post of the outbox, as plain data (words, buttons,
+who may be pinged) planned from the row and the tournament as they are at delivery.
+
+Creates carry markers a restarted bot can recognise its own message by (the buttons'
+custom_ids, else the exact words), edits are rendered from the current state, so an edit
+sent twice shows the same thing. tournaments.delivery turns a Plan into Discord requests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from discord.utils import escape_markdown
+from django.conf import settings
+from django.db.models import Count, Q
+from django.urls import reverse
+
+from guildbot.models import GuildConfig
+from tournaments import pages
+from tournaments.models import Entrant, Match, Post, Tournament
+
+Kind = Post.Kind
+State = Tournament.State
+STANDINGS_SHOWN = 8
+THREAD_NAME_LENGTH = 100
+# Custom ids of the bot's buttons: the action and the ids it needs, so a press finds its
+# tournament or match after any restart (tournaments.interactions reads them).
+JOIN, LEAVE, CHECK_IN = "fr:join", "fr:leave", "fr:check-in"
+CONFIRM, DISPUTE = "fr:confirm", "fr:dispute"
+
+
+def custom_id(action: str, *ids: int) -> str:
+    return ":".join([action, *map(str, ids)])
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    style: str = "secondary"  # primary, secondary, success, danger, or link (with url)
+    custom_id: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Message:
+    content: str
+    buttons: tuple[Button, ...] = ()
+    # The only people the message may ping (never @everyone or roles, whatever names say).
+    mentions: tuple[int, ...] = ()
+
+    @property
+    def custom_ids(self) -> frozenset[str]:
+        return frozenset(button.custom_id for button in self.buttons if button.custom_id)
+
+
+@dataclass(frozen=True)
+class Edit:
+    channel_id: int
+    message_id: int
+    message: Message
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One post's requests: a message to create in `channel_id` (then, for a match call, a
+    thread from it and the thread's first message), or edits. `missing` names the channel
+    the server's settings lack; `skip` says why there is nothing to do."""
+
+    channel_id: int | None = None
+    message: Message | None = None
+    thread_name: str = ""
+    thread_message: Message | None = None
+    edits: tuple[Edit, ...] = field(default=())
+    in_thread: bool = False
+    missing: str = ""
+    skip: str = ""
+
+
+def plan(post: Post) -> Plan:
+    """What to send for this post now (reads the database; call off the event loop)."""
+    tournament = Tournament.objects.select_related("guild", "created_by").get(pk=post.tournament_id)
+    config = GuildConfig.objects.filter(guild_id=tournament.guild_id).first()
+    return PLANS[post.kind](post, tournament, config)
+
+
+# Words
+
+
+def name(entrant: Entrant | None) -> str:
+    return "?" if entrant is None else f"**{escape_markdown(entrant.name)}**"
+
+
+def mention(entrant: Entrant | None) -> str:
+    """A member as a mention (which pings them and adds them to a thread), a walk-in by name."""
+    if entrant is not None and entrant.discord_id:
+        return f"<@{entrant.discord_id}>"
+    return name(entrant)
+
+
+def pinged(*entrants: Entrant | None) -> tuple[int, ...]:
+    return tuple(e.discord_id for e in entrants if e is not None and e.discord_id)
+
+
+def stamp(when, style: str) -> str:
+    """A Discord timestamp: every reader sees it in their own time zone."""
+    return f"<t:{int(when.timestamp())}:{style}>"
+
+
+def link(view: str, tournament: Tournament) -> str:
+    """An absolute link to the site (SITE_URL), or "" when the address is not set."""
+    if not settings.SITE_URL:
+        return ""
+    return settings.SITE_URL + reverse(view, args=[tournament.slug])
+
+
+def bracket_button(tournament: Tournament) -> tuple[Button, ...]:
+    url = link("tournaments:public", tournament)
+    return (Button("Bracket", style="link", url=url),) if url else ()
+
+
+def where(match: Match) -> str:
+    """ "Winners' round 1", "Grand final", as the manage page says it."""
+    return pages.MatchRow(match, (None, None), ("", ""), 0).where
+
+
+def organiser(tournament: Tournament) -> int | None:
+    creator = tournament.created_by
+    return getattr(creator, "discord_id", None) or None
+
+
+# The announcement and check-in
+
+
+def announcement(tournament: Tournament) -> Message:
+    counted = tournament.entrants.aggregate(
+        entrants=Count("id"), checked=Count("id", filter=Q(checked_in=True))
+    )
+    entrants, checked = counted["entrants"], counted["checked"]
+    state = tournament.current_state()
+    lines = [
+        f"**{escape_markdown(tournament.name)}** · {escape_markdown(tournament.game)}",
+        f"{tournament.get_format_display()} · best of {tournament.best_of}",
+        f"Starts {stamp(tournament.starts_at, 'F')} ({stamp(tournament.starts_at, 'R')})",
+    ]
+    buttons: tuple[Button, ...] = ()
+    count = f"**{entrants}** of {tournament.max_entrants} entrants"
+    if state in (State.REGISTRATION, State.CHECK_IN):
+        if state == State.CHECK_IN:
+            lines.append(f"{count} · {checked} checked in. Check-in is open: press Check in.")
+        else:
+            opens = tournament.check_in_opens_at
+            check_in = f" Check-in opens {stamp(opens, 'R')}." if opens else ""
+            lines.append(f"{count}. Press Join to enter.{check_in}")
+        buttons = (
+            Button("Join", style="success", custom_id=custom_id(JOIN, tournament.pk)),
+            Button("Leave", custom_id=custom_id(LEAVE, tournament.pk)),
+        )
+    elif state == State.UNDERWAY:
+        lines.append(f"Underway with {entrants} entrants: entries are closed.")
+    elif state == State.COMPLETE:
+        winner = tournament.entrants.filter(placement=1).first()
+        lines.append(f"Complete: {name(winner)} won, out of {entrants} entrants.")
+    else:
+        lines.append("Cancelled.")
+    return Message("\n".join(lines), buttons + bracket_button(tournament))
+
+
+def check_in_message(tournament: Tournament) -> Message:
+    title = f"**{escape_markdown(tournament.name)}**"
+    if tournament.current_state() != State.CHECK_IN:
+        return Message(f"Check-in for {title} is closed.", bracket_button(tournament))
+    return Message(
+        f"Check-in for {title} is open until the start, {stamp(tournament.starts_at, 'F')} "
+        f"({stamp(tournament.starts_at, 'R')}). Entrants, press Check in: who has not checked "
+        "in when it starts is dropped.",
+        (Button("Check in", style="success", custom_id=custom_id(CHECK_IN, tournament.pk)),),
+    )
+
+
+def _announcements(config: GuildConfig | None) -> int | None:
+    return config.announcement_channel_id if config else None
+
+
+def _matches(config: GuildConfig | None) -> int | None:
+    return config.match_channel_id if config else None
+
+
+def _create_in_announcements(message: Message, config: GuildConfig | None) -> Plan:
+    channel = _announcements(config)
+    return Plan(channel_id=channel, message=message, missing="" if channel else "announcements")
+
+
+def _done(tournament: Tournament, kind: str, match: Match | None = None) -> Post | None:
+    return (
+        Post.objects.filter(tournament=tournament, kind=kind, match=match, state=Post.State.DONE)
+        .exclude(message_id=None)
+        .order_by("id")
+        .first()
+    )
+
+
+def plan_announcement(post, tournament, config) -> Plan:
+    if tournament.state == State.CANCELLED and not post.message_id:
+        return Plan(skip="cancelled before it was announced")
+    return _create_in_announcements(announcement(tournament), config)
+
+
+def plan_announcement_edit(post, tournament, config) -> Plan:
+    posted = _done(tournament, Kind.ANNOUNCEMENT)
+    if posted is None:
+        return Plan(skip="the announcement was never posted")
+    edits = [Edit(posted.channel_id, posted.message_id, announcement(tournament))]
+    check_in = _done(tournament, Kind.CHECK_IN)
+    if check_in is not None and tournament.current_state() != State.CHECK_IN:
+        edits.append(Edit(check_in.channel_id, check_in.message_id, check_in_message(tournament)))
+    return Plan(edits=tuple(edits))
+
+
+def plan_check_in(post, tournament, config) -> Plan:
+    if tournament.current_state() != State.CHECK_IN and not post.message_id:
+        return Plan(skip="check-in closed before it was posted")
+    return _create_in_announcements(check_in_message(tournament), config)
+
+
+def plan_standings(post, tournament, config) -> Plan:
+    placed = tournament.entrants.filter(placement__lte=STANDINGS_SHOWN).order_by(
+        "placement", "seed"
+    )
+    rows: dict[int, list[str]] = {}
+    for entrant in placed:
+        rows.setdefault(entrant.placement, []).append(name(entrant))
+    lines = [f"🏆 **{escape_markdown(tournament.name)}** is over. Final standings:"]
+    lines += [f"{place}. {', '.join(names)}" for place, names in rows.items()]
+    return _create_in_announcements(Message("\n".join(lines), bracket_button(tournament)), config)
+
+
+def plan_cancelled(post, tournament, config) -> Plan:
+    if _done(tournament, Kind.ANNOUNCEMENT) is None and not post.message_id:
+        return Plan(skip="cancelled before it was announced")
+    return _create_in_announcements(
+        Message(f"**{escape_markdown(tournament.name)}** was cancelled."), config
+    )
+
+
+# Matches
+
+
+def _match(post: Post) -> Match:
+    return Match.objects.select_related("player_1", "player_2", "winner", "reported_by").get(
+        pk=post.match_id
+    )
+
+
+def _score(match: Match, scores, *, by: int | None) -> str:
+    """A report's scores (by slot), the reporter's games first."""
+    one, two = scores
+    if by is not None and by == match.player_2_id:
+        one, two = two, one
+    return f"{one}-{two}"
+
+
+def call_message(tournament: Tournament, match: Match) -> Message:
+    """The message in the matches channel the match's thread starts from, with where the
+    match is now: playing, reported, disputed, decided."""
+    one, two = match.player_1, match.player_2
+    head = (
+        f"**{escape_markdown(tournament.name)}** · Match **{match.identifier}** "
+        f"({where(match)}): {name(one)} vs {name(two)}"
+    )
+    status = {
+        Match.State.READY: f"Playing now, best of {tournament.best_of}: see the thread.",
+        Match.State.CALLED: f"Playing now, best of {tournament.best_of}: see the thread.",
+        Match.State.AWAITING_CONFIRMATION: "Reported: waiting for the opponent to confirm.",
+        Match.State.DISPUTED: "Disputed: the organiser settles it.",
+        Match.State.PENDING: "Waiting for its players again.",
+    }.get(match.state)
+    if match.state == Match.State.COMPLETE:
+        if match.skipped:
+            status = "Not needed."
+        elif match.forfeit and match.winner:
+            status = f"{name(match.winner)} goes on by forfeit."
+        else:
+            status = f"Result: {name(one)} {match.score_1}-{match.score_2} {name(two)}."
+    return Message(f"{head}\n{status}")
+
+
+def thread_name(match: Match) -> str:
+    one, two = (p.name if p else "?" for p in (match.player_1, match.player_2))
+    return f"{match.identifier} · {one} vs {two}"[:THREAD_NAME_LENGTH]
+
+
+def first_message(tournament: Tournament, match: Match) -> Message:
+    """The thread's first message: mentioning both players adds them to the thread."""
+    one, two = match.player_1, match.player_2
+    wins = (tournament.best_of + 1) // 2
+    example = f"{wins}-{wins - 1}"
+    walk_ins = [p for p in (one, two) if p is not None and not p.discord_id]
+    lines = [
+        f"{mention(one)} vs {mention(two)}: match **{match.identifier}** of "
+        f"**{escape_markdown(tournament.name)}**, best of {tournament.best_of} "
+        f"(first to {wins}).",
+        f"Play your set, then report it here with `/report score:{example}`, your own games "
+        "first; your opponent confirms it.",
+    ]
+    if walk_ins:
+        names = " and ".join(name(p) for p in walk_ins)
+        lines.append(f"{names} plays without Discord: the organiser confirms this result.")
+    return Message("\n".join(lines), mentions=pinged(one, two))
+
+
+def plan_match_call(post, tournament, config) -> Plan:
+    match = _match(post)
+    started = post.message_id is not None
+    if not started and (
+        tournament.state == State.CANCELLED
+        or match.state in (Match.State.COMPLETE, Match.State.PENDING)
+    ):
+        return Plan(skip="the match was decided, or lost its players, before it was called")
+    channel = post.channel_id or _matches(config)
+    return Plan(
+        channel_id=channel,
+        message=call_message(tournament, match),
+        thread_name=thread_name(match),
+        thread_message=first_message(tournament, match),
+        missing="" if channel else "matches",
+    )
+
+
+def plan_match_edit(post, tournament, config) -> Plan:
+    match = _match(post)
+    call = _done(tournament, Kind.MATCH_CALL, match)
+    if call is None:
+        return Plan(skip="the match was never called")
+    return Plan(edits=(Edit(call.channel_id, call.message_id, call_message(tournament, match)),))
+
+
+def _in_match_thread(match: Match, message: Message, config) -> Plan:
+    """A message in the match's thread (in the matches channel should it have none)."""
+    if match.thread_id:
+        return Plan(channel_id=match.thread_id, message=message, in_thread=True)
+    channel = _matches(config)
+    return Plan(channel_id=channel, message=message, missing="" if channel else "matches")
+
+
+def plan_report(post, tournament, config) -> Plan:
+    match = _match(post)
+    version = post.payload.get("version")
+    if not post.message_id and (
+        match.state != Match.State.AWAITING_CONFIRMATION or match.report_version != version
+    ):
+        return Plan(skip="the report was answered or replaced before it was posted")
+    reporter = Entrant.objects.filter(pk=post.payload.get("by")).first()
+    opponent = match.player_2 if reporter == match.player_1 else match.player_1
+    score = _score(match, post.payload.get("scores", [None, None]), by=post.payload.get("by"))
+    said = f"{name(reporter)} reports **{score}** for match {match.identifier}, their games first."
+    if opponent is not None and opponent.discord_id:
+        message = Message(
+            f"{mention(opponent)}: {said} Is that right?",
+            (
+                Button("Confirm", style="success", custom_id=custom_id(CONFIRM, match.pk, version)),
+                Button("Dispute", style="danger", custom_id=custom_id(DISPUTE, match.pk, version)),
+            ),
+            mentions=pinged(opponent),
+        )
+    else:
+        boss = organiser(tournament)
+        who = f"<@{boss}>" if boss else "An organiser"
+        manage = link("tournaments:manage", tournament)
+        message = Message(
+            f"{said} {name(opponent)} is not on Discord: {who}, confirm it on the manage page"
+            + (f": {manage}" if manage else "."),
+            mentions=(boss,) if boss else (),
+        )
+    return _in_match_thread(match, message, config)
+
+
+def plan_dispute(post, tournament, config) -> Plan:
+    match = _match(post)
+    if not post.message_id and match.state != Match.State.DISPUTED:
+        return Plan(skip="the dispute was settled before it was posted")
+    by = Entrant.objects.filter(pk=post.payload.get("by")).first()
+    reporter = Entrant.objects.filter(pk=post.payload.get("reported_by")).first()
+    score = _score(
+        match, post.payload.get("scores", [None, None]), by=post.payload.get("reported_by")
+    )
+    boss = organiser(tournament)
+    manage = link("tournaments:manage", tournament)
+    settle = "settle it on the manage page" + (f": {manage}" if manage else ".")
+    who = f"<@{boss}>, please" if boss else "An organiser will"
+    message = Message(
+        f"{name(by)} disputes {name(reporter)}'s report of match {match.identifier} "
+        f"({score}). {who} {settle}",
+        mentions=(boss,) if boss else (),
+    )
+    return _in_match_thread(match, message, config)
+
+
+PLANS = {
+    Kind.ANNOUNCEMENT: plan_announcement,
+    Kind.ANNOUNCEMENT_EDIT: plan_announcement_edit,
+    Kind.CHECK_IN: plan_check_in,
+    Kind.MATCH_CALL: plan_match_call,
+    Kind.MATCH_EDIT: plan_match_edit,
+    Kind.REPORT: plan_report,
+    Kind.DISPUTE: plan_dispute,
+    Kind.STANDINGS: plan_standings,
+    Kind.CANCELLED: plan_cancelled,
+}
