@@ -267,7 +267,7 @@ def _line(tournament: Tournament) -> str:
     manage = posts.link("tournaments:manage", tournament)
     parts = [
         bold(tournament.name),
-        tournament.current_state_label(),
+        str(tournament.current_state_label()),
         f"{tournament.entrant_count} of {tournament.max_entrants} entrants",
         f"starts {posts.stamp(tournament.starts_at, 'R')}",
     ]
