@@ -160,6 +160,14 @@ async def get_requests(request: web.Request) -> web.Response:
     return json_response({"requests": entries})
 
 
+async def synced_commands(request: web.Request) -> web.Response:
+    """The application commands the bot synced, as stored (with their localizations): the
+    server's with ?guild_id=, else the global ones."""
+    guild_id = request.query.get("guild_id") or None
+    commands = request.app[STATE].commands.get(guild_id, {})
+    return json_response({"commands": list(commands.values())})
+
+
 async def issued_secrets(request: web.Request) -> web.Response:
     """Every code and token handed out since start, for tests that scan logs for leaks."""
     return json_response({"secrets": list(request.app[STATE].issued_secrets)})
@@ -630,6 +638,7 @@ def routes() -> list[web.RouteDef]:
         web.get("/_sim/requests", get_requests),
         web.delete("/_sim/requests", clear_requests),
         web.get("/_sim/secrets", issued_secrets),
+        web.get("/_sim/commands", synced_commands),
         web.post("/_sim/gateway/dispatch", dispatch),
         web.get("/_sim/gateway", gateway_sessions),
         web.post("/_sim/gateway/reconnect", reconnect),

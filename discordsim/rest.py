@@ -30,9 +30,15 @@ from discordsim.state import State, iso
 # Resources > User > Get Current User Guilds: 200 by default, the most a person can join.
 GUILDS_LIMIT = 200
 # Interactions > Application Commands > Application Command Naming (\p{L} and \p{N} are what
-# Python's \w matches, less the underscore it already allows).
-COMMAND_NAME_RE = re.compile(r"^[-_'\w]{1,32}$")
+# Python's \w matches, less the underscore it already allows; then Devanagari and Thai).
+COMMAND_NAME_RE = re.compile(r"^[-_'\w\u0900-\u097f\u0e00-\u0e7f]{1,32}$")
 MAX_COMMANDS = {1: 100, 2: 15, 3: 15}
+# Reference > Locales: the keys of name_localizations and description_localizations.
+LOCALES = (
+    "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl",
+    "no", "pl", "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi",
+    "th", "zh-CN", "ja", "zh-TW", "ko",
+)  # fmt: skip
 
 
 def unknown_guild() -> web.Response:
@@ -237,33 +243,97 @@ def _invalid(path: list[str], code: str, message: str) -> web.Response:
     return invalid_form(list(path), code, message)
 
 
+def _check_name(name: Any, path: list[str], *, chat_input: bool) -> web.Response | None:
+    if not isinstance(name, str) or not name:
+        return _invalid(path, "BASE_TYPE_REQUIRED", "This field is required")
+    if len(name) > 32:
+        return _invalid(path, "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 32 in length.")
+    if chat_input and (not COMMAND_NAME_RE.match(name) or name != name.lower()):
+        return _invalid(path, "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
+    return None
+
+
+def _check_description(description: Any, path: list[str]) -> web.Response | None:
+    if not isinstance(description, str):
+        return _invalid(path, "BASE_TYPE_REQUIRED", "This field is required")
+    if not 1 <= len(description) <= 100:
+        return _invalid(path, "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+    return None
+
+
+def _check_localizations(data: dict[str, Any], path: list[str], check) -> web.Response | None:
+    """name_localizations and description_localizations: null or a dictionary whose keys
+    are Discord's locales and whose values follow the field's own rules."""
+    for field, value_path in (("name_localizations", "name"), ("description_localizations", "")):
+        localized = data.get(field)
+        if localized is None:
+            continue
+        if not isinstance(localized, dict):
+            return _invalid(
+                [*path, field], "DICT_TYPE_CONVERT", "Only dictionaries may be used in a DictType"
+            )
+        for locale, value in localized.items():
+            here = [*path, field, locale]
+            if locale not in LOCALES:
+                return _invalid(here, "BASE_TYPE_CHOICES", f"Value must be one of {set(LOCALES)}.")
+            error = check(value_path, value, here)
+            if error is not None:
+                return error
+    return None
+
+
 def _check_name_description(
     data: dict[str, Any], path: list[str], *, chat_input: bool
 ) -> web.Response | None:
-    name = data.get("name")
-    if not isinstance(name, str) or not name:
-        return _invalid([*path, "name"], "BASE_TYPE_REQUIRED", "This field is required")
-    if chat_input and (not COMMAND_NAME_RE.match(name) or name != name.lower()):
-        return _invalid(
-            [*path, "name"], "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid"
-        )
-    if len(name) > 32:
-        return _invalid(
-            [*path, "name"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 32 in length."
-        )
+    error = _check_name(data.get("name"), [*path, "name"], chat_input=chat_input)
+    if error is not None:
+        return error
     description = data.get("description", "")
-    if not isinstance(description, str):
+    if chat_input:
+        error = _check_description(description, [*path, "description"])
+        if error is not None:
+            return error
+    elif not isinstance(description, str):
         return _invalid([*path, "description"], "BASE_TYPE_REQUIRED", "This field is required")
-    if chat_input and not 1 <= len(description) <= 100:
-        return _invalid(
-            [*path, "description"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length."
-        )
-    if not chat_input and description:
+    elif description:
         return _invalid(
             [*path, "description"],
             "APPLICATION_COMMAND_INVALID_DESCRIPTION",
             "Context menu commands cannot have description",
         )
+
+    def check(field: str, value: Any, here: list[str]) -> web.Response | None:
+        if field == "name":
+            return _check_name(value, here, chat_input=chat_input)
+        return _check_description(value, here) if chat_input else None
+
+    return _check_localizations(data, path, check)
+
+
+def _check_option_names(options: list[dict[str, Any]], path: list[str]) -> web.Response | None:
+    """Option names are distinct; a localized one also differs from the other options'
+    default names and from the others' names in its locale (Interactions > Application
+    Commands > Localization)."""
+    taken = "APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS"
+    defaults = [option["name"] for option in options]
+    for index, name in enumerate(defaults):
+        if name in defaults[:index]:
+            return _invalid(
+                [*path, "options", str(index), "name"], taken, "Option names must be unique"
+            )
+    locales = sorted({locale for o in options for locale in o.get("name_localizations") or {}})
+    for locale in locales:
+        seen: set[str] = set()
+        for index, option in enumerate(options):
+            name = (option.get("name_localizations") or {}).get(locale, option["name"])
+            others = set(defaults[:index] + defaults[index + 1 :])
+            if name in seen or (name != option["name"] and name in others):
+                return _invalid(
+                    [*path, "options", str(index), "name_localizations", locale],
+                    taken,
+                    "Option names must be unique",
+                )
+            seen.add(name)
     return None
 
 
@@ -285,7 +355,7 @@ def _check_options(options: Any, path: list[str]) -> web.Response | None:
             error = _check_options(option.get("options"), here)
         if error is not None:
             return error
-    return None
+    return _check_option_names(options, path)
 
 
 def _validate_command(data: Any, path: list[str]) -> web.Response | None:

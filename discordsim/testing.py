@@ -127,6 +127,11 @@ class SimClient:
             "requests"
         ]
 
+    def commands(self, guild_id: str | None = None) -> list[dict[str, Any]]:
+        """The application commands the bot synced for a server (global ones without it), as
+        Discord stores them, with their name and description localizations."""
+        return self.call("GET", "/_sim/commands", query={"guild_id": guild_id})["commands"]
+
     def issued_secrets(self) -> list[str]:
         """Every authorization code, token and interaction token handed out since start."""
         return self.call("GET", "/_sim/secrets")["secrets"]

@@ -293,6 +293,88 @@ def test_it_validates_commands(sim, api, command):
     assert body["code"] == 50035 and "0" in body["errors"]
 
 
+LOCALIZED = {
+    **COMMAND,
+    "name_localizations": {"de": "fightrise", "ja": "大会"},
+    "description_localizations": {"fr": "Gérer les tournois", "es-419": "Dirige torneos"},
+    "options": [
+        {
+            "type": 1,
+            "name": "setup",
+            "description": "Set up the bot",
+            "name_localizations": {"de": "einrichten", "pt-BR": "configurar"},
+            "options": [
+                {"type": 7, "name": "announcements", "description": "Channel",
+                 "name_localizations": {"fr": "annonces"}},
+                {"type": 7, "name": "matches", "description": "Channel",
+                 "name_localizations": {"fr": "matchs"}},
+            ],
+        }
+    ],
+}  # fmt: skip
+
+
+def test_it_keeps_localized_names_and_descriptions(sim, api):
+    path = f"/applications/{sample.CLIENT_ID}/guilds/{sample.FIGHTRISE_HQ_ID}/commands"
+    (synced,) = api("PUT", path, bot=True, json=[LOCALIZED]).json()
+    assert synced["name_localizations"] == {"de": "fightrise", "ja": "大会"}
+    assert synced["description_localizations"]["es-419"] == "Dirige torneos"
+    assert synced["options"][0]["name_localizations"]["de"] == "einrichten"
+    # What the bot synced, for tests (the control API).
+    (stored,) = sim.commands(sample.FIGHTRISE_HQ_ID)
+    assert stored["name_localizations"] == synced["name_localizations"]
+    assert sim.commands() == []
+
+
+def _setup_options(**changes):
+    """LOCALIZED with its subcommand's options changed."""
+    setup = {**LOCALIZED["options"][0], **changes}
+    return {**LOCALIZED, "options": [setup]}
+
+
+def _option(name: str, **localized):
+    return {"type": 7, "name": name, "description": "Channel", "name_localizations": localized}
+
+
+@pytest.mark.parametrize(
+    ("command", "where", "code"),
+    [
+        ({**LOCALIZED, "name_localizations": {"xx": "turnier"}},
+         ["0", "name_localizations", "xx"], "BASE_TYPE_CHOICES"),
+        ({**LOCALIZED, "name_localizations": {"de": "Turnier"}},
+         ["0", "name_localizations", "de"], "APPLICATION_COMMAND_INVALID_NAME"),
+        ({**LOCALIZED, "name_localizations": {"fr": "mes tournois"}},
+         ["0", "name_localizations", "fr"], "APPLICATION_COMMAND_INVALID_NAME"),
+        ({**LOCALIZED, "name_localizations": {"ja": "大" * 33}},
+         ["0", "name_localizations", "ja"], "BASE_TYPE_BAD_LENGTH"),
+        ({**LOCALIZED, "description_localizations": {"fr": "x" * 101}},
+         ["0", "description_localizations", "fr"], "BASE_TYPE_BAD_LENGTH"),
+        ({**LOCALIZED, "description_localizations": {"en-US": ""}},
+         ["0", "description_localizations", "en-US"], "BASE_TYPE_BAD_LENGTH"),
+        ({**LOCALIZED, "name_localizations": ["de", "fightrise"]},
+         ["0", "name_localizations"], "DICT_TYPE_CONVERT"),
+        # Localized option names are distinct from the others' names, in the locale and
+        # by default (Interactions > Application Commands > Localization).
+        (_setup_options(options=[_option("announcements", fr="matches"), _option("matches")]),
+         ["0", "options", "0", "options", "0", "name_localizations", "fr"],
+         "APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS"),
+        (_setup_options(options=[_option("announcements", fr="salon"), _option("x", fr="salon")]),
+         ["0", "options", "0", "options", "1", "name_localizations", "fr"],
+         "APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS"),
+        (_setup_options(options=[_option("matches"), _option("matches")]),
+         ["0", "options", "0", "options", "1", "name"],
+         "APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS"),
+    ],
+)  # fmt: skip
+def test_it_validates_localizations_as_discord_does(sim, api, command, where, code):
+    response = api("PUT", f"/applications/{sample.CLIENT_ID}/commands", bot=True, json=[command])
+    assert response.status_code == 400
+    node = response.json()["errors"]
+    for key in where:
+        node = node[key]
+    assert [error["code"] for error in node["_errors"]] == [code]
+
+
 def test_it_guards_command_routes(sim, api):
     assert api("GET", "/applications/123456789012345678/commands", bot=True).status_code == 403
     path = f"/applications/{sample.CLIENT_ID}/guilds/{sample.COMBO_LAB_ID}/commands"
