@@ -74,6 +74,9 @@ def compilemessages(root: Path) -> None:
 # %(name)s and %s (with flags, width, precision), and str.format's {name}.
 PLACEHOLDER = re.compile(r"%(?:\(\w+\))?[-#0 +]*\d*(?:\.\d+)?[sdifrxXeEgGc]|\{\w*\}")
 TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+# The bot's messages are Discord markdown: bold, underline, strikethrough, spoilers, code,
+# and the mentions and timestamps Discord renders (users, roles, channels, <t:...>).
+MARKDOWN = re.compile(r"\*\*|__|~~|\|\||`+|<(?:@[!&]?|#)\d+>|<t:-?\d+(?::[tTdDfFR])?>")
 
 
 def nplurals(po: polib.POFile) -> int:
@@ -83,8 +86,8 @@ def nplurals(po: polib.POFile) -> int:
 
 def problems(po: polib.POFile) -> list[str]:
     """What keeps a catalogue from being complete: a message untranslated, empty or fuzzy,
-    plural forms missing, or a translation whose placeholders or markup differ from the
-    English (the plural forms after the first against the English plural)."""
+    plural forms missing, or a translation whose placeholders, markup or Discord markdown
+    differ from the English (the plural forms after the first against the English plural)."""
     found = []
     forms_wanted = nplurals(po)
     for entry in po:
@@ -106,7 +109,11 @@ def problems(po: polib.POFile) -> list[str]:
                 continue
             singular = not entry.msgid_plural or (index == 0 and forms_wanted > 1)
             english = entry.msgid if singular else entry.msgid_plural
-            for what, pattern in (("placeholders", PLACEHOLDER), ("markup", TAG)):
+            for what, pattern in (
+                ("placeholders", PLACEHOLDER),
+                ("markup", TAG),
+                ("markdown", MARKDOWN),
+            ):
                 want, got = sorted(pattern.findall(english)), sorted(pattern.findall(form))
                 if want != got:
                     found.append(f"{what} {got} instead of {want}: {name}")

@@ -82,6 +82,30 @@ def test_the_rule_finds_a_placeholder_that_differs(tmp_path, english, translated
     assert found.startswith(problem)
 
 
+@pytest.mark.parametrize(
+    ("english", "translated", "problem"),
+    [
+        ("**%(name)s** won", "%(name)s a gagné", "markdown [] instead of ['**', '**']"),
+        ("report with `%(command)s`", "signalez avec %(command)s", "markdown [] instead of"),
+        ("Starts <t:1:F>", "Début <t:1:R>", "markdown ['<t:1:R>'] instead of ['<t:1:F>']"),
+        ("<@1>, confirm it", "confirmez-le", "markdown [] instead of ['<@1>']"),
+        ("See <#2>", "Voir #2", "markdown [] instead of ['<#2>']"),
+    ],
+)
+def test_the_rule_keeps_discord_markdown_and_mentions(tmp_path, english, translated, problem):
+    """The bot's messages are Discord markdown: bold, code, mentions and timestamps stay."""
+    po = po_file(tmp_path, f'msgid "{english}"\nmsgstr "{translated}"\n')
+    assert any(found.startswith(problem) for found in catalogues.problems(po))
+
+
+def test_the_rule_lets_markdown_move_within_the_sentence(tmp_path):
+    po = po_file(
+        tmp_path,
+        'msgid "**%(n)s** of %(most)s entrants"\nmsgstr "参加者%(most)s人中**%(n)s**人"\n',
+    )
+    assert catalogues.problems(po) == []
+
+
 def test_the_rule_checks_every_plural_form(tmp_path):
     po = po_file(
         tmp_path,
