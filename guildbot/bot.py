@@ -1,4 +1,5 @@
-"""The FightRise bot: keeps the servers table true from gateway events and serves /fightrise.
+"""The FightRise bot: keeps the servers table true from gateway events and serves /fightrise,
+its slash commands localized (guildbot.translator).
 
 The source of truth is Discord's gateway (docs: topics/gateway, Guild Create and Guild
 Delete). READY lists a shard's servers; GUILD_CREATE follows for each one; a GUILD_CREATE
@@ -22,6 +23,7 @@ from django.db import DatabaseError
 
 from guildbot import discordpy, store
 from guildbot.commands import FightRiseCommands
+from guildbot.translator import Translator
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +74,8 @@ class FightRiseBot(commands.AutoShardedBot):
         discordpy.use_gateway(url)
         self.tree.add_command(FightRiseCommands())
         await self.load_features()
+        # Every command's names and descriptions in each offered language, as synced.
+        await self.tree.set_translator(Translator())
         synced = await self.tree.sync()
         logger.info("Synced %d application command(s)", len(synced))
         self._beating = asyncio.create_task(self._heartbeat())

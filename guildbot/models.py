@@ -88,6 +88,12 @@ class GuildConfigManager(models.Manager["GuildConfig"]):
         config, _ = self.get_or_create(guild=guild)
         return config
 
+    def language(self, guild_id: int | None) -> str:
+        """The language the bot speaks in this server (its settings' locale), English for a
+        server without settings."""
+        found = self.filter(guild_id=guild_id).values_list("locale", flat=True).first()
+        return found or settings.LANGUAGE_CODE
+
 
 class GuildConfig(models.Model):
     """The bot's settings for one server, created the first time they are needed."""

@@ -100,7 +100,11 @@ def cancel(tournament: Tournament, data: QueryDict) -> str:
 
 def retry_posts(tournament: Tournament, data: QueryDict) -> str:
     count = operations.retry_posts(tournament)
-    return f"FightRise tries again: {count} post{'s' if count != 1 else ''} will go out."
+    return ngettext(
+        "FightRise tries again: %(posts)s post will go out.",
+        "FightRise tries again: %(posts)s posts will go out.",
+        count,
+    ) % {"posts": count}
 
 
 MANAGE_ACTIONS: dict[str, Callable[[Tournament, QueryDict], str]] = {

@@ -13,7 +13,9 @@ from discord import app_commands
 from discord.ext import commands
 from django.conf import settings
 from django.db import DatabaseError
+from django.utils.translation import pgettext_lazy
 
+from guildbot.translator import slash
 from tournaments import interactions, operations
 from tournaments.delivery import Delivery, db
 
@@ -24,8 +26,10 @@ class Tournaments(commands.Cog):
     """Tournaments in Discord: what the bot posts, and what people press and type."""
 
     tournament = app_commands.Group(
-        name="tournament",
-        description="Run this server's FightRise tournaments",
+        name=slash(pgettext_lazy("slash command name", "tournament")),
+        description=slash(
+            pgettext_lazy("slash command description", "Run this server's FightRise tournaments")
+        ),
         guild_only=True,
         # Discord offers these to members with Manage Server (admins can change it), and
         # every command checks the member's server permissions itself too.
@@ -85,25 +89,66 @@ class Tournaments(commands.Cog):
                     self.delivery.nudge()
             await asyncio.sleep(settings.BOT_HEARTBEAT_SECONDS)
 
-    @app_commands.command(name="report", description="Report your match's score, yours first")
-    @app_commands.describe(score="Your games, a dash, then your opponent's: 2-1")
+    @app_commands.command(
+        name=slash(pgettext_lazy("slash command name", "report")),
+        description=slash(
+            pgettext_lazy("slash command description", "Report your match's score, yours first")
+        ),
+    )
+    @app_commands.rename(score=slash(pgettext_lazy("slash option name", "score")))
+    @app_commands.describe(
+        score=slash(
+            pgettext_lazy(
+                "slash option description", "Your games, a dash, then your opponent's: 2-1"
+            )
+        )
+    )
     @app_commands.guild_only()
     async def report(
         self, interaction: discord.Interaction, score: app_commands.Range[str, 1, 7]
     ) -> None:
         await interactions.answer(interaction, interactions.report(interaction, score))
 
-    @tournament.command(name="list", description="This server's tournaments, with links")
+    @tournament.command(
+        name=slash(pgettext_lazy("slash command name", "list")),
+        description=slash(
+            pgettext_lazy("slash command description", "This server's tournaments, with links")
+        ),
+    )
     async def list_tournaments(self, interaction: discord.Interaction) -> None:
         await interactions.answer(interaction, interactions.list_tournaments(interaction))
 
-    @tournament.command(name="start", description="Close entries and call the first matches")
-    @app_commands.describe(name="The tournament's name (needed when several are open)")
+    @tournament.command(
+        name=slash(pgettext_lazy("slash command name", "start")),
+        description=slash(
+            pgettext_lazy("slash command description", "Close entries and call the first matches")
+        ),
+    )
+    @app_commands.rename(name=slash(pgettext_lazy("slash option name", "name")))
+    @app_commands.describe(
+        name=slash(
+            pgettext_lazy(
+                "slash option description", "The tournament's name (needed when several are open)"
+            )
+        )
+    )
     async def start(self, interaction: discord.Interaction, name: str | None = None) -> None:
         await interactions.answer(interaction, interactions.start(interaction, name))
 
-    @tournament.command(name="manage", description="A link to a tournament's manage page")
-    @app_commands.describe(name="The tournament's name (needed when there are several)")
+    @tournament.command(
+        name=slash(pgettext_lazy("slash command name", "manage")),
+        description=slash(
+            pgettext_lazy("slash command description", "A link to a tournament's manage page")
+        ),
+    )
+    @app_commands.rename(name=slash(pgettext_lazy("slash option name", "name")))
+    @app_commands.describe(
+        name=slash(
+            pgettext_lazy(
+                "slash option description", "The tournament's name (needed when there are several)"
+            )
+        )
+    )
     async def manage(self, interaction: discord.Interaction, name: str | None = None) -> None:
         await interactions.answer(interaction, interactions.manage(interaction, name))
 

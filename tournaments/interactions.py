@@ -7,6 +7,11 @@ first when the work runs long.
 The buttons are one discord.py DynamicItem whose custom_id carries the action and the ids
 (`fr:join:<tournament>`, `fr:confirm:<match>:<report version>`), so a press finds its
 tournament or match after any restart, with nothing kept in memory per message.
+
+Languages: a reply only the person sees (every reply, and every refusal) is in the language of
+their Discord client (`interaction.locale`, through fightrise.languages.for_discord); what
+the server sees (Confirm and Dispute edit the report's prompt in the match's thread) is in
+the server's language, as the bot's posts are.
 """
 
 from __future__ import annotations
@@ -20,8 +25,12 @@ import discord
 from discord.utils import escape_markdown
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.utils import translation
+from django.utils.translation import gettext, ngettext, pgettext
+from django.utils.translation import gettext_lazy as _
 
-from guildbot.commands import NOT_IN_SERVER, manages_server
+from guildbot.commands import NOT_IN_SERVER, manages_server, persons_language
+from guildbot.models import GuildConfig
 from tournaments import operations, posts
 from tournaments.delivery import STYLES, db
 from tournaments.models import Match, Tournament
@@ -31,8 +40,8 @@ logger = logging.getLogger(__name__)
 
 # Discord waits 3 s for the first answer; past this, defer first and answer after.
 DEFER_AFTER = 2.0
-SORRY = "Something went wrong on FightRise's side; it has been logged. Please try again."
-ORGANISERS_ONLY = "Only members with the Manage Server permission can run tournaments here."
+SORRY = _("Something went wrong on FightRise's side; it has been logged. Please try again.")
+ORGANISERS_ONLY = _("Only members with the Manage Server permission can run tournaments here.")
 LISTED = 10
 
 
@@ -44,29 +53,48 @@ def nudge(client: discord.Client) -> None:
         delivery.nudge()
 
 
+def in_language(work: Callable[[], str], language: str) -> Callable[[], tuple[str, bool]]:
+    """`work` run in `language`: its words, or its refusal's, as text, and whether it was
+    refused."""
+
+    def run() -> tuple[str, bool]:
+        with translation.override(language):
+            try:
+                return str(work()), False
+            except Refused as exc:
+                return str(exc), True
+
+    return run
+
+
+def in_the_servers_language(guild_id: int | None, say: Callable[[], str]) -> str:
+    """Words the server sees (not only the person who pressed), in its settings' language."""
+    with translation.override(GuildConfig.objects.language(guild_id)):
+        return say()
+
+
 async def answer(
     interaction: discord.Interaction, work: Callable[[], str], *, update: bool = False
 ) -> None:
-    """Run `work` (sync, database) and answer with its words: ephemerally, or with `update`
-    by editing the message whose button was pressed (its buttons removed). A refusal is
-    always an ephemeral reply to the one person."""
-    task = asyncio.ensure_future(db(work)())
-    done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
+    """Run `work` (sync, database) in the person's language and answer with its words:
+    ephemerally, or with `update` by editing the message whose button was pressed (its
+    buttons removed; such words are the server's, in its language). A refusal is always an
+    ephemeral reply to the one person."""
+    language = persons_language(interaction)
+    task = asyncio.ensure_future(db(in_language(work, language))())
+    done, _pending = await asyncio.wait({task}, timeout=DEFER_AFTER)
     deferred = not done
     if deferred:
         if update:
             await interaction.response.defer()
         else:
             await interaction.response.defer(ephemeral=True, thinking=True)
-    refused = True
     try:
-        words = await task
-        refused = False
-    except Refused as exc:
-        words = str(exc)
+        words, refused = await task
     except Exception:
         logger.exception("Interaction %s failed", interaction.id)
-        words = SORRY
+        with translation.override(language):
+            words, refused = str(SORRY), True
     quiet = {"allowed_mentions": discord.AllowedMentions.none()}
     if update and not refused:
         if deferred:
@@ -91,7 +119,7 @@ def bold(text: str) -> str:
 def _tournament(interaction: discord.Interaction, tournament_id: int) -> Tournament:
     tournament = Tournament.objects.filter(pk=tournament_id, guild_id=interaction.guild_id).first()
     if tournament is None:
-        raise Refused("That tournament no longer exists.")
+        raise Refused(_("That tournament no longer exists."))
     return tournament
 
 
@@ -102,7 +130,7 @@ def _match(interaction: discord.Interaction, match_id: int) -> Match:
         .first()
     )
     if match is None:
-        raise Refused("That match no longer exists.")
+        raise Refused(_("That match no longer exists."))
     return match
 
 
@@ -115,8 +143,13 @@ def join(interaction: discord.Interaction, tournament_id: int) -> Callable[[], s
         entrant = operations.join(
             tournament, discord_id=person.id, name=person.display_name, user=user
         )
-        checked = " You are checked in too." if entrant.checked_in else ""
-        return f"You are in {bold(tournament.name)}, seed {entrant.seed}.{checked} See you there!"
+        words = {"name": bold(tournament.name), "seed": entrant.seed}
+        if entrant.checked_in:
+            return (
+                gettext("You are in %(name)s, seed %(seed)s, and checked in too. See you there!")
+                % words
+            )
+        return gettext("You are in %(name)s, seed %(seed)s. See you there!") % words
 
     return work
 
@@ -125,7 +158,7 @@ def leave(interaction: discord.Interaction, tournament_id: int) -> Callable[[], 
     def work() -> str:
         tournament = _tournament(interaction, tournament_id)
         operations.leave(tournament, discord_id=interaction.user.id)
-        return f"You have left {bold(tournament.name)}."
+        return gettext("You have left %(name)s.") % {"name": bold(tournament.name)}
 
     return work
 
@@ -134,7 +167,7 @@ def check_in(interaction: discord.Interaction, tournament_id: int) -> Callable[[
     def work() -> str:
         tournament = _tournament(interaction, tournament_id)
         operations.check_in(tournament, discord_id=interaction.user.id)
-        return f"You are checked in for {bold(tournament.name)}."
+        return gettext("You are checked in for %(name)s.") % {"name": bold(tournament.name)}
 
     return work
 
@@ -147,13 +180,22 @@ def confirm(interaction: discord.Interaction, match_id: int, version: int) -> Ca
         played = operations.confirm(
             match.tournament, match_id, discord_id=person.id, version=version
         )
-        words = (
-            f"✅ {bold(person.display_name)} confirmed: "
-            f"{escape_markdown(operations.scoreline(played.match))}."
-        )
-        if played.complete and played.champion:
-            words += f" {bold(played.champion.name)} wins {bold(match.tournament.name)}!"
-        return words
+
+        def say() -> str:
+            words = {
+                "who": bold(person.display_name),
+                "result": escape_markdown(operations.scoreline(played.match)),
+            }
+            if played.complete and played.champion:
+                words["champion"] = bold(played.champion.name)
+                words["name"] = bold(match.tournament.name)
+                return "✅ " + (
+                    gettext("%(who)s confirmed: %(result)s. %(champion)s wins %(name)s!") % words
+                )
+            return "✅ " + gettext("%(who)s confirmed: %(result)s.") % words
+
+        # It replaces the prompt in the match's thread, for everyone there.
+        return in_the_servers_language(match.tournament.guild_id, say)
 
     return work
 
@@ -164,7 +206,14 @@ def dispute(interaction: discord.Interaction, match_id: int, version: int) -> Ca
     def work() -> str:
         match = _match(interaction, match_id)
         operations.dispute(match.tournament, match_id, discord_id=person.id, version=version)
-        return f"⚠️ {bold(person.display_name)} disputes this report: the organiser settles it."
+        return in_the_servers_language(
+            match.tournament.guild_id,
+            lambda: (
+                "⚠️ "
+                + gettext("%(who)s disputes this report: the organiser settles it.")
+                % {"who": bold(person.display_name)}
+            ),
+        )
 
     return work
 
@@ -198,15 +247,21 @@ class PressButton(
     async def callback(self, interaction: discord.Interaction) -> None:
         handler = ACTIONS.get(self.action)
         if handler is None or interaction.guild_id is None:
-            await interaction.response.send_message(SORRY, ephemeral=True)
+            await sorry(interaction)
             return
         make, update = handler
         try:
             work = make(interaction, *self.ids)
         except TypeError:  # a custom_id with the wrong number of ids: not one we made
-            await interaction.response.send_message(SORRY, ephemeral=True)
+            await sorry(interaction)
             return
         await answer(interaction, work, update=update)
+
+
+async def sorry(interaction: discord.Interaction) -> None:
+    with translation.override(persons_language(interaction)):
+        words = str(SORRY)
+    await interaction.response.send_message(words, ephemeral=True)
 
 
 def button_item(button: posts.Button) -> discord.ui.Item:
@@ -234,20 +289,30 @@ def report(interaction: discord.Interaction, score: str) -> Callable[[], str]:
         reported = operations.report(
             match.tournament, match.pk, discord_id=person.id, mine=mine, theirs=theirs
         )
+        words = {
+            "opponent": bold(reported.opponent.name),
+            "match": match.identifier,
+            "score": f"{mine}-{theirs}",
+        }
         if reported.played is not None:
-            result = escape_markdown(operations.scoreline(reported.played.match))
-            return (
-                f"{bold(reported.opponent.name)} reported the same: match "
-                f"{match.identifier} stands, {result}."
-            )
+            words["result"] = escape_markdown(operations.scoreline(reported.played.match))
+            return gettext(
+                "%(opponent)s reported the same: match %(match)s stands, %(result)s."
+            ) % (words)
         if not reported.opponent.discord_id:
             return (
-                f"You reported {mine}-{theirs} for match {match.identifier}. "
-                f"{bold(reported.opponent.name)} is not on Discord: the organiser confirms it."
+                gettext(
+                    "You reported %(score)s for match %(match)s. %(opponent)s is not on "
+                    "Discord: the organiser confirms it."
+                )
+                % words
             )
         return (
-            f"You reported {mine}-{theirs} for match {match.identifier}. "
-            f"{bold(reported.opponent.name)} is asked to confirm it in the match's thread."
+            gettext(
+                "You reported %(score)s for match %(match)s. %(opponent)s is asked to confirm "
+                "it in the match's thread."
+            )
+            % words
         )
 
     return work
@@ -268,8 +333,13 @@ def _line(tournament: Tournament) -> str:
     parts = [
         bold(tournament.name),
         str(tournament.current_state_label()),
-        f"{tournament.entrant_count} of {tournament.max_entrants} entrants",
-        f"starts {posts.stamp(tournament.starts_at, 'R')}",
+        ngettext(
+            "%(entrants)s of %(most)s entrant",
+            "%(entrants)s of %(most)s entrants",
+            tournament.max_entrants,
+        )
+        % {"entrants": tournament.entrant_count, "most": tournament.max_entrants},
+        gettext("starts %(when)s") % {"when": posts.stamp(tournament.starts_at, "R")},
     ]
     return " · ".join(parts) + (f" · <{manage}>" if manage else "")
 
@@ -282,10 +352,12 @@ def list_tournaments(interaction: discord.Interaction) -> Callable[[], str]:
         running = list(listed.exclude(state__in=finished)[:LISTED])
         done = list(listed.filter(state__in=finished)[:3])
         if not running and not done:
-            return "This server has no tournaments yet: create one from the FightRise dashboard."
-        lines = [_line(t) for t in running] or ["No tournament is open or underway."]
+            return gettext(
+                "This server has no tournaments yet: create one from the FightRise dashboard."
+            )
+        lines = [_line(t) for t in running] or [gettext("No tournament is open or underway.")]
         if done:
-            lines += ["Lately:", *(_line(t) for t in done)]
+            lines += [gettext("Lately:"), *(_line(t) for t in done)]
         return "\n".join(lines)
 
     return work
@@ -301,11 +373,14 @@ def _chosen(interaction: discord.Interaction, name: str | None, *, states) -> To
     if len(found) == 1:
         return found[0]
     if not found:
-        raise Refused(
-            f"No tournament here is named {bold(name)}." if name else "No tournament fits here."
-        )
-    names = ", ".join(bold(t.name) for t in found)
-    raise Refused(f"Which one? Name it with the command's name option: {names}.")
+        if name:
+            raise Refused(_("No tournament here is named %(name)s."), name=bold(name))
+        raise Refused(_("No tournament fits here."))
+    raise Refused(
+        _("Which one? Name it with the command's %(option)s option: %(names)s."),
+        option=pgettext("slash option name", "name"),
+        names=", ".join(bold(t.name) for t in found),
+    )
 
 
 def start(interaction: discord.Interaction, name: str | None) -> Callable[[], str]:
@@ -315,14 +390,32 @@ def start(interaction: discord.Interaction, name: str | None) -> Callable[[], st
             interaction, name, states=(Tournament.State.REGISTRATION, Tournament.State.CHECK_IN)
         )
         started = operations.start(tournament)
-        dropped = ""
+        count = len(started.entrants)
+        words = {
+            "name": bold(tournament.name),
+            "entrants": count,
+            "dropped": ", ".join(escape_markdown(e.name) for e in started.dropped),
+        }
         if started.dropped:
-            dropped = " Not checked in, so dropped: " + ", ".join(
-                escape_markdown(e.name) for e in started.dropped
+            return (
+                ngettext(
+                    "%(name)s has started with %(entrants)s entrant: its first matches are being "
+                    "called. Not checked in, so dropped: %(dropped)s",
+                    "%(name)s has started with %(entrants)s entrants: its first matches are being "
+                    "called. Not checked in, so dropped: %(dropped)s",
+                    count,
+                )
+                % words
             )
         return (
-            f"{bold(tournament.name)} has started with {len(started.entrants)} entrants: "
-            f"its first matches are being called.{dropped}"
+            ngettext(
+                "%(name)s has started with %(entrants)s entrant: its first matches are being "
+                "called.",
+                "%(name)s has started with %(entrants)s entrants: its first matches are being "
+                "called.",
+                count,
+            )
+            % words
         )
 
     return work
@@ -334,10 +427,10 @@ def manage(interaction: discord.Interaction, name: str | None) -> Callable[[], s
         tournament = _chosen(interaction, name, states=Tournament.State.values)
         url = posts.link("tournaments:manage", tournament)
         if not url:
-            return (
-                f"{bold(tournament.name)} is managed on the FightRise site, whose address "
-                "this bot was not given (SITE_URL)."
-            )
-        return f"Manage {bold(tournament.name)}: {url}"
+            return gettext(
+                "%(name)s is managed on the FightRise site, whose address this bot was not "
+                "given (SITE_URL)."
+            ) % {"name": bold(tournament.name)}
+        return gettext("Manage %(name)s: %(url)s") % {"name": bold(tournament.name), "url": url}
 
     return work

@@ -373,15 +373,15 @@ class Match(models.Model):
 class PostKind(models.TextChoices):
     """What the bot posts or edits in Discord for a tournament."""
 
-    ANNOUNCEMENT = "announcement", "Announcement"
-    ANNOUNCEMENT_EDIT = "announcement_edit", "Announcement update"
-    CHECK_IN = "check_in", "Check-in"
-    MATCH_CALL = "match_call", "Match call"
-    MATCH_EDIT = "match_edit", "Match update"
-    REPORT = "report", "Report to confirm"
-    DISPUTE = "dispute", "Dispute"
-    STANDINGS = "standings", "Final standings"
-    CANCELLED = "cancelled", "Cancellation"
+    ANNOUNCEMENT = "announcement", _("Announcement")
+    ANNOUNCEMENT_EDIT = "announcement_edit", _("Announcement update")
+    CHECK_IN = "check_in", pgettext_lazy("a post", "Check-in")
+    MATCH_CALL = "match_call", _("Match call")
+    MATCH_EDIT = "match_edit", _("Match update")
+    REPORT = "report", _("Report to confirm")
+    DISPUTE = "dispute", pgettext_lazy("a post", "Dispute")
+    STANDINGS = "standings", _("Final standings")
+    CANCELLED = "cancelled", _("Cancellation")
 
 
 class PostState(models.TextChoices):

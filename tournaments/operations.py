@@ -30,7 +30,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
 from django.utils import formats, timezone
 from django.utils.text import slugify
-from django.utils.translation import gettext, ngettext_lazy
+from django.utils.translation import gettext, ngettext_lazy, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from guildbot.models import Guild, GuildConfig
@@ -861,7 +861,7 @@ IN_PLAY = (
     Match.State.DISPUTED,
 )
 SCORE = re.compile(r"\s*(\d{1,2})\s*[-–—:]\s*(\d{1,2})\s*")
-SCORE_FORMAT = "Give the score as your games, a dash, then your opponent's, such as 2-1."
+SCORE_FORMAT = _("Give the score as your games, a dash, then your opponent's, such as 2-1.")
 
 
 def parse_score(text: str) -> tuple[int, int]:
@@ -892,14 +892,19 @@ def _player(match: Match, discord_id: int) -> Entrant:
     for player in _players(match):
         if player is not None and player.discord_id == discord_id:
             return player
-    names = " vs ".join(p.name if p else "?" for p in _players(match))
-    raise Refused(f"Match {match.identifier} ({names}) is not your match.")
+    one, two = (p.name if p else "?" for p in _players(match))
+    raise Refused(
+        _("Match %(match)s (%(one)s vs %(two)s) is not your match."),
+        match=match.identifier,
+        one=one,
+        two=two,
+    )
 
 
 def _match_for_report(row: Tournament, match_id: int) -> Match:
     if row.state != State.UNDERWAY:
         if row.state in OPEN:
-            raise Refused(f"{row.name} has not started yet.")
+            raise Refused(_("%(name)s has not started yet."), name=row.name)
         raise _closed(row)
     return (
         Match.objects.select_related("player_1", "player_2", "reported_by")
@@ -910,13 +915,21 @@ def _match_for_report(row: Tournament, match_id: int) -> Match:
 
 def _open_for_report(match: Match) -> None:
     if match.state == Match.State.COMPLETE:
-        raise Refused(f"Match {match.identifier} is already decided: {scoreline(match)}.")
+        raise Refused(
+            _("Match %(match)s is already decided: %(result)s."),
+            match=match.identifier,
+            result=scoreline(match),
+        )
     if match.state == Match.State.DISPUTED:
         raise Refused(
-            f"Match {match.identifier} is disputed: the organiser settles it on the manage page."
+            _("Match %(match)s is disputed: the organiser settles it on the manage page."),
+            match=match.identifier,
         )
     if match.state == Match.State.PENDING:
-        raise Refused(f"Match {match.identifier} is not ready yet: it waits for its players.")
+        raise Refused(
+            _("Match %(match)s is not ready yet: it waits for its players."),
+            match=match.identifier,
+        )
 
 
 @transaction.atomic
@@ -965,14 +978,17 @@ def _answerable(row: Tournament, match_id: int, *, discord_id: int, version: int
     _open_for_report(match)
     answering = _player(match, discord_id)
     if match.state != Match.State.AWAITING_CONFIRMATION:
-        raise Refused(f"Nobody has reported match {match.identifier} yet.")
+        raise Refused(_("Nobody has reported match %(match)s yet."), match=match.identifier)
     if version != match.report_version:
         raise Refused(
-            f"That report of match {match.identifier} was replaced by a newer one: "
-            "answer the latest message in the match's thread."
+            _(
+                "That report of match %(match)s was replaced by a newer one: answer the "
+                "latest message in the match's thread."
+            ),
+            match=match.identifier,
         )
     if match.reported_by_id == answering.pk:
-        raise Refused("You reported this score yourself: your opponent confirms it.")
+        raise Refused(_("You reported this score yourself: your opponent confirms it."))
     return match, answering
 
 
@@ -1020,7 +1036,12 @@ def current_match(guild_id: int, discord_id: int, *, channel_id: int | None = No
     if mine:
         names = ", ".join(sorted({m.tournament.name for m in mine}))
         raise Refused(
-            f"You have more than one match to play ({names}): run /report in the match's thread."
+            _(
+                "You have more than one match to play (%(names)s): run /%(report)s in the "
+                "match's thread."
+            ),
+            names=names,
+            report=pgettext_lazy("slash command name", "report"),
         )
     entered = (
         Entrant.objects.filter(
@@ -1030,16 +1051,22 @@ def current_match(guild_id: int, discord_id: int, *, channel_id: int | None = No
         .first()
     )
     if entered is None:
-        raise Refused("You are not an entrant of a tournament underway in this server.")
+        raise Refused(_("You are not an entrant of a tournament underway in this server."))
     return _nothing_to_play(entered)
 
 
 def _nothing_to_play(entrant: Entrant):
     if entrant.placement is not None or entrant.disqualified:
-        raise Refused(f"You are out of {entrant.tournament.name}: there is nothing to report.")
+        raise Refused(
+            _("You are out of %(name)s: there is nothing to report."),
+            name=entrant.tournament.name,
+        )
     raise Refused(
-        f"You have no match to play in {entrant.tournament.name} right now: "
-        "you will be called when your next one is ready."
+        _(
+            "You have no match to play in %(name)s right now: you will be called when your "
+            "next one is ready."
+        ),
+        name=entrant.tournament.name,
     )
 
 
@@ -1061,7 +1088,7 @@ def retry_posts(tournament: Tournament) -> int:
     row = _locked(tournament)
     count = outbox.retry(row)
     if not count:
-        raise Refused("No post is waiting for a retry.")
+        raise Refused(_("No post is waiting for a retry."))
     return count
 
 

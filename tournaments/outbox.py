@@ -24,7 +24,10 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, Value, Window
 from django.db.models.functions import Mod, RowNumber
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
+from guildbot.models import GuildConfig
 from tournaments.models import Match, Post, Tournament
 
 logger = logging.getLogger(__name__)
@@ -195,54 +198,76 @@ def waiting(tournament: Tournament) -> int:
     return tournament.posts.filter(state__in=UNFINISHED).count()
 
 
-PERMISSION_NAMES = {"send_messages_in_threads": "Send Messages in Threads"}
-WHAT_IT_NEEDS = (
-    "View Channel, Send Messages, Read Message History, Create Public Threads and Send "
-    "Messages in Threads"
-)
-AFTER_FIX = "then press Retry."
+# Discord's names for the permissions the delivery needs, as its client shows them in
+# Edit Channel > Permissions (in the language of the reader's Discord).
+PERMISSION_NAMES = {
+    "view_channel": _("View Channel"),
+    "send_messages": _("Send Messages"),
+    "read_message_history": _("Read Message History"),
+    "create_public_threads": _("Create Public Threads"),
+    "send_messages_in_threads": _("Send Messages in Threads"),
+}
+CHANNEL_KINDS = {
+    "announcements": pgettext_lazy("a channel for", "announcements"),
+    "matches": pgettext_lazy("a channel for", "matches"),
+}
+
+
+def setup_command() -> str:
+    """ "fightrise setup", as Discord shows the command to a person of the language active."""
+    return " ".join(
+        (pgettext("slash command name", "fightrise"), pgettext("slash command name", "setup"))
+    )
+
+
+def permission_name(name: str) -> str:
+    return str(PERMISSION_NAMES.get(name, name.replace("_", " ").title()))
 
 
 def explain(post: Post, channels: list[dict]) -> str:
-    """What stops this tournament's posts, and what to fix, in the organiser's words.
-    `channels`: the server's channels as guildbot.Guild keeps them ({"id", "name"})."""
+    """What stops this tournament's posts, and what to fix, in the organiser's words (in
+    the language active: the page's). `channels`: the server's channels as guildbot.Guild
+    keeps them ({"id", "name"})."""
     names = {str(c.get("id")): c.get("name") for c in channels}
     channel_id, missing = refused_where(post)
-    channel = f"#{names[str(channel_id)]}" if str(channel_id) in names else "its channel"
+    if str(channel_id) in names:
+        channel = f"#{names[str(channel_id)]}"
+    else:
+        channel = gettext("its channel")
     if post.problem == NO_CHANNEL:
-        return (
-            f"No {post.detail} channel is set for this server, so FightRise has nowhere to "
-            "post. Choose one in the server's settings (or with /fightrise setup in Discord), "
-            + AFTER_FIX
-        )
+        return gettext(
+            "No %(kind)s channel is set for this server, so FightRise has nowhere to post. "
+            "Choose one in the server's settings (or with /%(command)s in Discord), then "
+            "press Retry."
+        ) % {"kind": CHANNEL_KINDS.get(post.detail, post.detail), "command": setup_command()}
     if post.problem == MISSING_PERMISSIONS:
-        lacks = ", ".join(
-            PERMISSION_NAMES.get(name, name.replace("_", " ").title()) for name in missing
+        lacks = ", ".join(permission_name(name) for name in missing) or ", ".join(
+            str(name) for name in PERMISSION_NAMES.values()
         )
-        return (
-            f"FightRise may not post in {channel}: it lacks {lacks or WHAT_IT_NEEDS} there. "
-            "Allow it in the channel's permissions in Discord (Edit Channel, Permissions), "
-            + AFTER_FIX
-        )
+        return gettext(
+            "FightRise may not post in %(channel)s: it lacks %(permissions)s there. Allow it "
+            "in the channel's permissions in Discord (Edit Channel, Permissions), then press "
+            "Retry."
+        ) % {"channel": channel, "permissions": lacks}
     if post.problem == MISSING_ACCESS:
-        return (
-            f"FightRise cannot see {channel}. Give it View Channel there in Discord (Edit "
-            "Channel, Permissions), " + AFTER_FIX
-        )
+        return gettext(
+            "FightRise cannot see %(channel)s. Give it %(permission)s there in Discord (Edit "
+            "Channel, Permissions), then press Retry."
+        ) % {"channel": channel, "permission": permission_name("view_channel")}
     if post.problem == UNKNOWN_CHANNEL:
-        return (
-            f"The channel FightRise posts in ({channel}) no longer exists. Choose another in "
-            "the server's settings, " + AFTER_FIX
-        )
+        return gettext(
+            "The channel FightRise posts in (%(channel)s) no longer exists. Choose another in "
+            "the server's settings, then press Retry."
+        ) % {"channel": channel}
     if post.error_code == TOO_MANY_THREADS:
-        return (
-            "This server has as many active threads as Discord allows (1,000). Archive some "
-            "in Discord, " + AFTER_FIX
+        return gettext(
+            "This server has as many active threads as Discord allows (1,000). Archive some in "
+            "Discord, then press Retry."
         )
-    return (
-        f"Discord refused a post ({post.get_kind_display().lower()}, error "
-        f"{post.error_code or 'unknown'}). It has been logged; press Retry to try again."
-    )
+    return gettext(
+        "Discord refused a post (%(kind)s, error %(code)s). It has been logged; press Retry to "
+        "try again."
+    ) % {"kind": post.get_kind_display(), "code": post.error_code or gettext("unknown")}
 
 
 def refused_where(post: Post) -> tuple[int | None, list[str]]:
@@ -319,8 +344,12 @@ def claim(post_id: int, token: str, *, lease: float, now: datetime | None = None
         return None
     post = Post.objects.select_related("tournament").get(pk=post_id)
     if post.first_claimed_at is None:
+        # What must stay as the first attempt had it: since when a retry looks for the
+        # message it may have made, and the words' language (the server's, now), so that
+        # it looks for the same words.
         post.first_claimed_at = now
-        Post.objects.filter(pk=post_id).update(first_claimed_at=now)
+        post.payload = {**post.payload, "language": GuildConfig.objects.language(post.guild_id)}
+        Post.objects.filter(pk=post_id).update(first_claimed_at=now, payload=post.payload)
     return post
 
 

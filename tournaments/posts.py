@@ -4,6 +4,11 @@ who may be pinged) planned from the row and the tournament as they are at delive
 Creates carry markers a restarted bot can recognise its own message by (the buttons'
 custom_ids, else the exact words), edits are rendered from the current state, so an edit
 sent twice shows the same thing. tournaments.delivery turns a Plan into Discord requests.
+
+Every post is in the server's language (its settings' locale), the one fixed on the row at
+its first attempt (`payload["language"]`, outbox.claim), so a retry writes the same words
+as the attempt it may be finding. Times are Discord timestamps, which every reader sees in
+their own zone and language.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from discord.utils import escape_markdown
 from django.conf import settings
 from django.db.models import Count, Q
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext, ngettext, pgettext
 
 from guildbot.models import GuildConfig
 from tournaments import pages
@@ -77,10 +84,18 @@ class Plan:
 
 
 def plan(post: Post) -> Plan:
-    """What to send for this post now (reads the database; call off the event loop)."""
+    """What to send for this post now, in its language (reads the database; call off the
+    event loop)."""
     tournament = Tournament.objects.select_related("guild", "created_by").get(pk=post.tournament_id)
     config = GuildConfig.objects.filter(guild_id=tournament.guild_id).first()
-    return PLANS[post.kind](post, tournament, config)
+    with translation.override(language(post, config)):
+        return PLANS[post.kind](post, tournament, config)
+
+
+def language(post: Post, config: GuildConfig | None) -> str:
+    """The post's language: the one its first attempt wrote in, else the server's now."""
+    fixed = post.payload.get("language") if isinstance(post.payload, dict) else None
+    return fixed or (config.locale if config else settings.LANGUAGE_CODE)
 
 
 # Words
@@ -113,9 +128,19 @@ def link(view: str, tournament: Tournament) -> str:
     return settings.SITE_URL + reverse(view, args=[tournament.slug])
 
 
+def to_the_organiser(tournament: Tournament, mentioned: str, unnamed: str, words) -> Message:
+    """Words asking the tournament's creator (mentioned: %(organiser)s) to act on the manage
+    page, or any organiser when the creator has no Discord account; then the page's link on
+    a line of its own, when the site's address is set."""
+    boss = organiser(tournament)
+    text = mentioned % {**words, "organiser": f"<@{boss}>"} if boss else unnamed % words
+    manage = link("tournaments:manage", tournament)
+    return Message(f"{text}\n{manage}" if manage else text, mentions=(boss,) if boss else ())
+
+
 def bracket_button(tournament: Tournament) -> tuple[Button, ...]:
     url = link("tournaments:public", tournament)
-    return (Button("Bracket", style="link", url=url),) if url else ()
+    return (Button(gettext("Bracket"), style="link", url=url),) if url else ()
 
 
 def where(match: Match) -> str:
@@ -131,49 +156,100 @@ def organiser(tournament: Tournament) -> int | None:
 # The announcement and check-in
 
 
+def title(tournament: Tournament) -> str:
+    return f"**{escape_markdown(tournament.name)}**"
+
+
 def announcement(tournament: Tournament) -> Message:
     counted = tournament.entrants.aggregate(
         entrants=Count("id"), checked=Count("id", filter=Q(checked_in=True))
     )
     entrants, checked = counted["entrants"], counted["checked"]
     state = tournament.current_state()
+    starts = {"when": stamp(tournament.starts_at, "F"), "in": stamp(tournament.starts_at, "R")}
     lines = [
-        f"**{escape_markdown(tournament.name)}** · {escape_markdown(tournament.game)}",
-        f"{tournament.get_format_display()} · best of {tournament.best_of}",
-        f"Starts {stamp(tournament.starts_at, 'F')} ({stamp(tournament.starts_at, 'R')})",
+        f"{title(tournament)} · {escape_markdown(tournament.game)}",
+        f"{tournament.get_format_display()} · "
+        + gettext("Best of %(n)s") % {"n": tournament.best_of},
+        gettext("Starts %(when)s (%(in)s)") % starts,
     ]
     buttons: tuple[Button, ...] = ()
-    count = f"**{entrants}** of {tournament.max_entrants} entrants"
+    count = ngettext(
+        "**%(entrants)s** of %(most)s entrant",
+        "**%(entrants)s** of %(most)s entrants",
+        tournament.max_entrants,
+    ) % {"entrants": entrants, "most": tournament.max_entrants}
     if state in (State.REGISTRATION, State.CHECK_IN):
         if state == State.CHECK_IN:
-            lines.append(f"{count} · {checked} checked in. Check-in is open: press Check in.")
+            lines.append(
+                gettext("%(count)s · %(checked)s checked in. Check-in is open: press Check in.")
+                % {"count": count, "checked": checked}
+            )
+        elif tournament.check_in_opens_at:
+            lines.append(
+                gettext("%(count)s. Press Join to enter. Check-in opens %(when)s.")
+                % {"count": count, "when": stamp(tournament.check_in_opens_at, "R")}
+            )
         else:
-            opens = tournament.check_in_opens_at
-            check_in = f" Check-in opens {stamp(opens, 'R')}." if opens else ""
-            lines.append(f"{count}. Press Join to enter.{check_in}")
+            lines.append(gettext("%(count)s. Press Join to enter.") % {"count": count})
         buttons = (
-            Button("Join", style="success", custom_id=custom_id(JOIN, tournament.pk)),
-            Button("Leave", custom_id=custom_id(LEAVE, tournament.pk)),
+            Button(
+                pgettext("button: enter the tournament", "Join"),
+                style="success",
+                custom_id=custom_id(JOIN, tournament.pk),
+            ),
+            Button(
+                pgettext("button: leave the tournament", "Leave"),
+                custom_id=custom_id(LEAVE, tournament.pk),
+            ),
         )
     elif state == State.UNDERWAY:
-        lines.append(f"Underway with {entrants} entrants: entries are closed.")
+        lines.append(
+            ngettext(
+                "Underway with %(entrants)s entrant: entries are closed.",
+                "Underway with %(entrants)s entrants: entries are closed.",
+                entrants,
+            )
+            % {"entrants": entrants}
+        )
     elif state == State.COMPLETE:
         winner = tournament.entrants.filter(placement=1).first()
-        lines.append(f"Complete: {name(winner)} won, out of {entrants} entrants.")
+        lines.append(
+            ngettext(
+                "Complete: %(winner)s won, out of %(entrants)s entrant.",
+                "Complete: %(winner)s won, out of %(entrants)s entrants.",
+                entrants,
+            )
+            % {"winner": name(winner), "entrants": entrants}
+        )
     else:
-        lines.append("Cancelled.")
+        lines.append(gettext("Cancelled."))
     return Message("\n".join(lines), buttons + bracket_button(tournament))
 
 
 def check_in_message(tournament: Tournament) -> Message:
-    title = f"**{escape_markdown(tournament.name)}**"
     if tournament.current_state() != State.CHECK_IN:
-        return Message(f"Check-in for {title} is closed.", bracket_button(tournament))
+        return Message(
+            gettext("Check-in for %(name)s is closed.") % {"name": title(tournament)},
+            bracket_button(tournament),
+        )
     return Message(
-        f"Check-in for {title} is open until the start, {stamp(tournament.starts_at, 'F')} "
-        f"({stamp(tournament.starts_at, 'R')}). Entrants, press Check in: who has not checked "
-        "in when it starts is dropped.",
-        (Button("Check in", style="success", custom_id=custom_id(CHECK_IN, tournament.pk)),),
+        gettext(
+            "Check-in for %(name)s is open until the start, %(when)s (%(in)s). Entrants, "
+            "press Check in: who has not checked in when it starts is dropped."
+        )
+        % {
+            "name": title(tournament),
+            "when": stamp(tournament.starts_at, "F"),
+            "in": stamp(tournament.starts_at, "R"),
+        },
+        (
+            Button(
+                pgettext("button: say you are here", "Check in"),
+                style="success",
+                custom_id=custom_id(CHECK_IN, tournament.pk),
+            ),
+        ),
     )
 
 
@@ -229,7 +305,7 @@ def plan_standings(post, tournament, config) -> Plan:
     rows: dict[int, list[str]] = {}
     for entrant in placed:
         rows.setdefault(entrant.placement, []).append(name(entrant))
-    lines = [f"🏆 **{escape_markdown(tournament.name)}** is over. Final standings:"]
+    lines = ["🏆 " + gettext("%(name)s is over. Final standings:") % {"name": title(tournament)}]
     lines += [f"{place}. {', '.join(names)}" for place, names in rows.items()]
     return _create_in_announcements(Message("\n".join(lines), bracket_button(tournament)), config)
 
@@ -238,7 +314,7 @@ def plan_cancelled(post, tournament, config) -> Plan:
     if _done(tournament, Kind.ANNOUNCEMENT) is None and not post.message_id:
         return Plan(skip="cancelled before it was announced")
     return _create_in_announcements(
-        Message(f"**{escape_markdown(tournament.name)}** was cancelled."), config
+        Message(gettext("%(name)s was cancelled.") % {"name": title(tournament)}), config
     )
 
 
@@ -263,24 +339,34 @@ def call_message(tournament: Tournament, match: Match) -> Message:
     """The message in the matches channel the match's thread starts from, with where the
     match is now: playing, reported, disputed, decided."""
     one, two = match.player_1, match.player_2
-    head = (
-        f"**{escape_markdown(tournament.name)}** · Match **{match.identifier}** "
-        f"({where(match)}): {name(one)} vs {name(two)}"
-    )
+    head = gettext("%(name)s · Match **%(match)s** (%(where)s): %(one)s vs %(two)s") % {
+        "name": title(tournament),
+        "match": match.identifier,
+        "where": where(match),
+        "one": name(one),
+        "two": name(two),
+    }
+    playing = gettext("Playing now, best of %(n)s: see the thread.") % {"n": tournament.best_of}
     status = {
-        Match.State.READY: f"Playing now, best of {tournament.best_of}: see the thread.",
-        Match.State.CALLED: f"Playing now, best of {tournament.best_of}: see the thread.",
-        Match.State.AWAITING_CONFIRMATION: "Reported: waiting for the opponent to confirm.",
-        Match.State.DISPUTED: "Disputed: the organiser settles it.",
-        Match.State.PENDING: "Waiting for its players again.",
+        Match.State.READY: playing,
+        Match.State.CALLED: playing,
+        Match.State.AWAITING_CONFIRMATION: gettext(
+            "Reported: waiting for the opponent to confirm."
+        ),
+        Match.State.DISPUTED: gettext("Disputed: the organiser settles it."),
+        Match.State.PENDING: gettext("Waiting for its players again."),
     }.get(match.state)
     if match.state == Match.State.COMPLETE:
         if match.skipped:
-            status = "Not needed."
+            status = gettext("Not needed.")
         elif match.forfeit and match.winner:
-            status = f"{name(match.winner)} goes on by forfeit."
+            status = gettext("%(winner)s goes on by forfeit.") % {"winner": name(match.winner)}
         else:
-            status = f"Result: {name(one)} {match.score_1}-{match.score_2} {name(two)}."
+            status = gettext("Result: %(one)s %(score)s %(two)s.") % {
+                "one": name(one),
+                "score": f"{match.score_1}-{match.score_2}",
+                "two": name(two),
+            }
     return Message(f"{head}\n{status}")
 
 
@@ -289,22 +375,51 @@ def thread_name(match: Match) -> str:
     return f"{match.identifier} · {one} vs {two}"[:THREAD_NAME_LENGTH]
 
 
+def report_command(example: str) -> str:
+    """`/report score:2-1` with the command's and the option's names in the language active,
+    as Discord shows them to a person whose client speaks it."""
+    command = pgettext("slash command name", "report")
+    option = pgettext("slash option name", "score")
+    return f"`/{command} {option}:{example}`"
+
+
 def first_message(tournament: Tournament, match: Match) -> Message:
     """The thread's first message: mentioning both players adds them to the thread."""
     one, two = match.player_1, match.player_2
     wins = (tournament.best_of + 1) // 2
-    example = f"{wins}-{wins - 1}"
     walk_ins = [p for p in (one, two) if p is not None and not p.discord_id]
     lines = [
-        f"{mention(one)} vs {mention(two)}: match **{match.identifier}** of "
-        f"**{escape_markdown(tournament.name)}**, best of {tournament.best_of} "
-        f"(first to {wins}).",
-        f"Play your set, then report it here with `/report score:{example}`, your own games "
-        "first; your opponent confirms it.",
+        ngettext(
+            "%(one)s vs %(two)s: match **%(match)s** of %(name)s, best of %(n)s (first to "
+            "%(wins)s).",
+            "%(one)s vs %(two)s: match **%(match)s** of %(name)s, best of %(n)s (first to "
+            "%(wins)s).",
+            wins,
+        )
+        % {
+            "one": mention(one),
+            "two": mention(two),
+            "match": match.identifier,
+            "name": title(tournament),
+            "n": tournament.best_of,
+            "wins": wins,
+        },
+        gettext(
+            "Play your set, then report it here with %(command)s, your own games first; your "
+            "opponent confirms it."
+        )
+        % {"command": report_command(f"{wins}-{wins - 1}")},
     ]
-    if walk_ins:
-        names = " and ".join(name(p) for p in walk_ins)
-        lines.append(f"{names} plays without Discord: the organiser confirms this result.")
+    if len(walk_ins) == 2:
+        lines.append(
+            gettext("%(one)s and %(two)s play without Discord: the organiser confirms this result.")
+            % {"one": name(one), "two": name(two)}
+        )
+    elif walk_ins:
+        lines.append(
+            gettext("%(name)s plays without Discord: the organiser confirms this result.")
+            % {"name": name(walk_ins[0])}
+        )
     return Message("\n".join(lines), mentions=pinged(one, two))
 
 
@@ -352,24 +467,41 @@ def plan_report(post, tournament, config) -> Plan:
     reporter = Entrant.objects.filter(pk=post.payload.get("by")).first()
     opponent = match.player_2 if reporter == match.player_1 else match.player_1
     score = _score(match, post.payload.get("scores", [None, None]), by=post.payload.get("by"))
-    said = f"{name(reporter)} reports **{score}** for match {match.identifier}, their games first."
+    said = gettext("%(reporter)s reports **%(score)s** for match %(match)s, their games first.") % {
+        "reporter": name(reporter),
+        "score": score,
+        "match": match.identifier,
+    }
     if opponent is not None and opponent.discord_id:
         message = Message(
-            f"{mention(opponent)}: {said} Is that right?",
+            gettext("%(opponent)s: %(report)s Is that right?")
+            % {"opponent": mention(opponent), "report": said},
             (
-                Button("Confirm", style="success", custom_id=custom_id(CONFIRM, match.pk, version)),
-                Button("Dispute", style="danger", custom_id=custom_id(DISPUTE, match.pk, version)),
+                Button(
+                    pgettext("button: the report is right", "Confirm"),
+                    style="success",
+                    custom_id=custom_id(CONFIRM, match.pk, version),
+                ),
+                Button(
+                    pgettext("button: the report is wrong", "Dispute"),
+                    style="danger",
+                    custom_id=custom_id(DISPUTE, match.pk, version),
+                ),
             ),
             mentions=pinged(opponent),
         )
     else:
-        boss = organiser(tournament)
-        who = f"<@{boss}>" if boss else "An organiser"
-        manage = link("tournaments:manage", tournament)
-        message = Message(
-            f"{said} {name(opponent)} is not on Discord: {who}, confirm it on the manage page"
-            + (f": {manage}" if manage else "."),
-            mentions=(boss,) if boss else (),
+        message = to_the_organiser(
+            tournament,
+            gettext(
+                "%(report)s %(opponent)s is not on Discord: %(organiser)s, confirm it on the "
+                "manage page."
+            ),
+            gettext(
+                "%(report)s %(opponent)s is not on Discord: an organiser confirms it on the "
+                "manage page."
+            ),
+            {"report": said, "opponent": name(opponent)},
         )
     return _in_match_thread(match, message, config)
 
@@ -383,14 +515,17 @@ def plan_dispute(post, tournament, config) -> Plan:
     score = _score(
         match, post.payload.get("scores", [None, None]), by=post.payload.get("reported_by")
     )
-    boss = organiser(tournament)
-    manage = link("tournaments:manage", tournament)
-    settle = "settle it on the manage page" + (f": {manage}" if manage else ".")
-    who = f"<@{boss}>, please" if boss else "An organiser will"
-    message = Message(
-        f"{name(by)} disputes {name(reporter)}'s report of match {match.identifier} "
-        f"({score}). {who} {settle}",
-        mentions=(boss,) if boss else (),
+    message = to_the_organiser(
+        tournament,
+        gettext(
+            "%(by)s disputes %(reporter)s's report of match %(match)s (%(score)s). "
+            "%(organiser)s, please settle it on the manage page."
+        ),
+        gettext(
+            "%(by)s disputes %(reporter)s's report of match %(match)s (%(score)s). An "
+            "organiser will settle it on the manage page."
+        ),
+        {"by": name(by), "reporter": name(reporter), "match": match.identifier, "score": score},
     )
     return _in_match_thread(match, message, config)
 

@@ -30,11 +30,13 @@ OWNER_ID = 257069950429175809
 MEMBER_ID = 464162408479465473
 
 
-def interaction(*, channel=None, user_id=MEMBER_ID, in_server=True, **permissions):
+def interaction(*, channel=None, user_id=MEMBER_ID, in_server=True, locale="en-US", **permissions):
     """An interaction from a member whose server permissions are `permissions` and whose
-    permissions in the channel (after its overwrites) are `channel` (the same by default)."""
+    permissions in the channel (after its overwrites) are `channel` (the same by default),
+    their Discord client in `locale`."""
     server = discord.Permissions(**permissions)
     return SimpleNamespace(
+        locale=discord.Locale(locale),
         guild_id=GUILD_ID,
         guild=SimpleNamespace(id=GUILD_ID, name="FightRise HQ", owner_id=OWNER_ID)
         if in_server
@@ -105,8 +107,8 @@ def test_config_shows_the_defaults_to_anyone_and_creates_them_once():
     assert reply["ephemeral"] is True
     fields = {field.name: field.value for field in reply["embed"].fields}
     assert fields == {
-        "Announcements": "not set",
-        "Matches": "not set",
+        "Announcements": "Not set",
+        "Matches": "Not set",
         "Language": "English",
         "Time zone": "UTC",
     }
@@ -162,3 +164,26 @@ def test_a_command_before_the_startup_burst_does_not_mark_the_bot_present():
     store.config_for(GUILD_ID, name="FightRise HQ")
     assert Guild.objects.get(guild_id=GUILD_ID).present is False
     assert not Guild.objects.present().exists()
+
+
+def test_the_replies_are_in_the_persons_language():
+    """Only the person sees them: their Discord client's language, not the server's."""
+    guild = Guild.objects.create(guild_id=GUILD_ID, name="FightRise HQ")
+    GuildConfig.objects.create(guild=guild, locale="ja")
+    (reply,) = show(interaction(locale="de"))
+    embed = reply["embed"]
+    assert embed.title == "FightRise-Einstellungen"
+    fields = {field.name: field.value for field in embed.fields}
+    assert fields == {
+        "Ankündigungen": "Nicht festgelegt",
+        "Matches": "Nicht festgelegt",
+        "Sprache": "日本語",  # the server's language, by its own name
+        "Zeitzone": "UTC",
+    }
+    (reply,) = setup(interaction(locale="fr", manage_guild=True), matches=channel(MATCHES))
+    assert reply["content"] == "Enregistré."
+    assert reply["embed"].title == "Paramètres de FightRise"
+    (reply,) = setup(interaction(locale="pt-BR"), matches=channel(MATCHES))
+    assert reply["content"].startswith("Só membros com a permissão Gerenciar servidor")
+    (reply,) = show(interaction(locale="es-419", in_server=False))
+    assert reply["content"].startswith("El bot de FightRise no está en este servidor")

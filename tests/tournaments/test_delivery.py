@@ -168,6 +168,35 @@ def test_a_message_made_before_a_crash_is_found_not_sent_again(sim, hq, make_tou
     )
 
 
+def test_a_call_made_before_a_crash_is_found_in_the_language_it_was_sent_in(
+    sim, hq, make_tournament
+):
+    """A call message has no buttons: a retry finds it by its exact words, so it writes
+    them in the language of the first attempt, even if the server chose another since."""
+    GuildConfig.objects.filter(guild=hq).update(locale="de")
+    tournament = make_tournament(guild=hq, format="single_elimination", max_entrants=2)
+    members(tournament, 2)
+    operations.start(tournament)
+    done_before(tournament)
+    (post,) = tournament.posts.filter(kind=Kind.MATCH_CALL)
+    claimed = outbox.claim(post.pk, "dead", lease=30)  # the first attempt, in German
+    said = posts.plan(claimed).message
+    assert "Wird jetzt gespielt" in said.content
+
+    async def made_before(client):
+        channel = client.get_partial_messageable(int(MATCHES), guild_id=int(HQ))
+        await channel.send(said.content)
+
+    crashed(post, payload=claimed.payload)
+    GuildConfig.objects.filter(guild=hq).update(locale="fr")  # changed meanwhile
+    deliver(before=made_before)
+    post.refresh_from_db()
+    (call,) = sim.messages(MATCHES)
+    assert (post.state, post.message_id) == (State.DONE, int(call["id"]))
+    (first,) = sim.messages(str(post.thread_id))
+    assert "/melden ergebnis:2-1" in first["content"]  # the thread's first message, German too
+
+
 def _view(message):
     from tournaments.delivery import view_of
 

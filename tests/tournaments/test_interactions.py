@@ -13,6 +13,7 @@ import discord
 import pytest
 from asgiref.sync import async_to_sync
 
+from guildbot.models import GuildConfig
 from tests.tournaments.conftest import OWNER, match
 from tournaments import interactions, operations, posts
 from tournaments.models import Match, Tournament
@@ -58,11 +59,20 @@ class Delivery:
         self.nudged += 1
 
 
-def person(user_id: int, *, channel_id: int = 1100000000000000003, manage=False, owner=OWNER):
+def person(
+    user_id: int,
+    *,
+    channel_id: int = 1100000000000000003,
+    manage=False,
+    owner=OWNER,
+    locale=discord.Locale.american_english,
+):
+    """An interaction from this member, whose Discord client speaks `locale`."""
     recorder = Recorder()
     cog = SimpleNamespace(delivery=Delivery())
     interaction = SimpleNamespace(
         id=99,
+        locale=locale,
         guild_id=owner,
         guild=SimpleNamespace(id=owner, owner_id=None),
         channel_id=channel_id,
@@ -285,3 +295,97 @@ def test_a_press_of_a_button_the_bot_never_made_is_answered(make_tournament):
     pressed = interactions.PressButton(button, "fr:unknown", [1])
     asyncio.run(pressed.callback(who))
     assert said.words == interactions.SORRY
+
+
+# Languages: what only the person sees follows their Discord client; what the server sees,
+# the server's settings.
+
+
+def speaking(language: str, guild_id: int = OWNER) -> None:
+    GuildConfig.objects.filter(guild_id=guild_id).update(locale=language)
+
+
+def test_a_reply_is_in_the_persons_language_whatever_the_servers(make_tournament):
+    tournament = make_tournament()
+    speaking("de")
+    who, said, _ = person(ADA, locale=discord.Locale.french)
+    answer(who, interactions.join(who, tournament.pk))
+    assert said.words == "Vous participez à **Friday Fights**, seed 1. À bientôt\u202f!"
+    who, said, _ = person(ADA, locale=discord.Locale.latin_american_spanish)
+    answer(who, interactions.join(who, tournament.pk))
+    assert said.words == "Ya estás en Friday Fights."  # a refusal, in Spanish too
+
+
+def test_a_refusal_and_a_failure_are_in_the_persons_language(make_tournament):
+    tournament = make_tournament()
+    who, said, _ = person(BLAZE, locale=discord.Locale.japanese)
+    answer(who, interactions.leave(who, tournament.pk))
+    assert said.words == "Friday Fightsに参加していません。"
+
+    def broken():
+        raise RuntimeError("boom")
+
+    who, said, _ = person(BLAZE, locale=discord.Locale.brazil_portuguese)
+    answer(who, broken)
+    assert said.words.startswith("Algo deu errado do lado do FightRise")
+    who, said, _ = person(ADA, locale=discord.Locale.german)
+    button = discord.ui.Button(label="?", custom_id="fr:unknown:1")
+    asyncio.run(interactions.PressButton(button, "fr:unknown", [1]).callback(who))
+    assert said.words.startswith("Bei FightRise ist etwas schiefgelaufen")
+
+
+def test_a_locale_fightrise_does_not_speak_gets_english(make_tournament):
+    tournament = make_tournament()
+    speaking("ja")
+    for locale in (discord.Locale.korean, discord.Locale.british_english, None):
+        who, said, _ = person(ADA, locale=locale)
+        answer(who, interactions.leave(who, tournament.pk))
+        assert said.words == "You are not in Friday Fights."
+
+
+def test_confirm_edits_the_prompt_in_the_servers_language(reported):
+    """The prompt in the match's thread is the server's: its update is in German for all,
+    while a refusal goes to the person, in theirs."""
+    tournament, final = reported
+    speaking("de")
+    operations.report(tournament, final.pk, discord_id=BLAZE, mine=2, theirs=1)
+    who, said, _ = person(BLAZE, locale=discord.Locale.french)
+    answer(who, interactions.confirm(who, final.pk, 1), update=True)
+    assert said.calls[-1][0] == "reply"
+    assert said.words == (
+        "C’est vous qui avez déclaré ce score\u00a0: c’est à votre adversaire de le confirmer."
+    )
+    who, said, _ = person(ADA, locale=discord.Locale.french)
+    answer(who, interactions.confirm(who, final.pk, 1), update=True)
+    assert said.calls[-1][0] == "update"
+    assert said.words == (
+        "✅ **Ada** hat bestätigt: Ada 1-2 Blaze. **Blaze** gewinnt **Friday Fights**!"
+    )
+
+
+def test_dispute_edits_the_prompt_in_the_servers_language(reported):
+    tournament, final = reported
+    speaking("es")
+    operations.report(tournament, final.pk, discord_id=BLAZE, mine=2, theirs=1)
+    who, said, _ = person(ADA, locale=discord.Locale.japanese)
+    answer(who, interactions.dispute(who, final.pk, 1), update=True)
+    assert said.words == "⚠️ **Ada** disputa este reporte: lo resuelve la organización."
+
+
+def test_report_and_tournament_commands_answer_in_the_persons_language(reported, settings):
+    settings.SITE_URL = "https://fightrise.example"
+    tournament, final = reported
+    speaking("fr")
+    who, said, _ = person(BLAZE, channel_id=THREAD, locale=discord.Locale.german)
+    answer(who, interactions.report(who, "2-1"))
+    assert said.words == (
+        "Du hast 2-1 für Match A gemeldet. **Ada** wird im Thread des Matches gebeten, es zu "
+        "bestätigen."
+    )
+    answer(who, interactions.report(who, "zwei"))
+    assert said.words.startswith("Gib das Ergebnis als deine Spiele")
+    who, said, _ = person(ADA, manage=True, locale=discord.Locale.japanese)
+    answer(who, interactions.list_tournaments(who))
+    assert "**Friday Fights** · 進行中 · 参加者2 / 64人 · <t:" in said.words
+    answer(who, interactions.start(who, "Nope"))
+    assert said.words == "ここに**Nope**という名前の大会はありません。"

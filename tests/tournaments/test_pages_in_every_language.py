@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import translation
 
 from tests.tournaments.conftest import MEMBER, OWNER, match, play_out
+from tournaments import operations, outbox
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +110,45 @@ def test_refusals_and_results_come_back_in_the_chosen_language(organiser, starte
             "result": f"{first.player_1.name} 2-1 {first.player_2.name}",
         }
     assert result == expected
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_what_the_manage_page_says_about_discord_is_in_the_chosen_language(
+    organiser, make_tournament, language
+):
+    """The bot offline, a refused post with what to fix, a channel not set, a report."""
+    speak(organiser, language)
+    tournament = make_tournament(format="single_elimination")
+    tournament.guild.channels = [{"id": "1100000000000000002", "name": "matches"}]
+    tournament.guild.save()
+    operations.join(tournament, discord_id=257069950429175809, name="Ada")
+    operations.join(tournament, discord_id=464162408479465473, name="Blaze")
+    path = f"/t/{tournament.slug}/manage/"
+    body = page(organiser, path, language)
+    english = ["FightRise is offline", "No announcements channel", "No matches channel"]
+    assert english_left(body, english) == []
+    post = tournament.posts.order_by("id").first()
+    outbox.claim(post.pk, "token", lease=30)
+    outbox.fail(
+        post.pk,
+        "token",
+        problem=outbox.MISSING_PERMISSIONS,
+        error_code=50013,
+        detail="1100000000000000002:send_messages",
+    )
+    operations.start(tournament)
+    final = match(tournament, "A")
+    operations.report(tournament, final.pk, discord_id=464162408479465473, mine=2, theirs=1)
+    body = page(organiser, path, language)
+    english = [
+        "Posting in Discord has stopped",
+        "FightRise may not post",
+        "Send Messages",
+        "Retry",
+        "to go out, in order",
+        "(their games first)",
+    ]
+    assert english_left(body, english) == []
+    with translation.override(language):
+        assert translation.gettext("Send Messages") in body
+        assert translation.pgettext("button: send the refused posts again", "Retry") in body
