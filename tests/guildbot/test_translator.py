@@ -10,23 +10,35 @@ import logging
 import pytest
 from asgiref.sync import async_to_sync
 from discord import Locale, app_commands
+from django.conf import settings
 from django.utils import translation
 from django.utils.functional import lazy
 from django.utils.translation import pgettext, pgettext_lazy
 
+from fightrise.languages import for_discord
 from guildbot.bot import FightRiseBot
 from guildbot.commands import FightRiseCommands
 from guildbot.translator import Translator, slash, valid_name
 
-# Discord's locales (Reference > Locales) for each offered language but English.
+# Discord's locales (Reference > Locales) for each offered language but English: for the
+# six of now, de, es-ES and es-419, fr, ja, pt-BR; a language added later gets its own.
 DISCORD_LOCALES = {
-    "de": "de",
-    "es-ES": "es",
-    "es-419": "es",
-    "fr": "fr",
-    "ja": "ja",
-    "pt-BR": "pt-br",
+    locale.value: for_discord(locale)
+    for locale in Locale
+    if for_discord(locale) != settings.LANGUAGE_CODE
 }
+
+
+def test_every_offered_language_is_one_discord_offers():
+    """Or its people would get their replies, and Discord its command names, in English."""
+    offered = {code for code, _ in settings.LANGUAGES} - {settings.LANGUAGE_CODE}
+    assert set(DISCORD_LOCALES.values()) == offered
+    assert {"de": "de", "es-ES": "es", "es-419": "es", "fr": "fr", "ja": "ja"}.items() <= (
+        DISCORD_LOCALES.items()
+    )
+    assert DISCORD_LOCALES["pt-BR"] == "pt-br"
+
+
 Where = app_commands.TranslationContextLocation
 REPORT = pgettext_lazy("slash command name", "report")
 
