@@ -62,7 +62,8 @@ def in_language(work: Callable[[], str], language: str) -> Callable[[], tuple[st
             try:
                 return str(work()), False
             except Refused as exc:
-                return str(exc), True
+                # A time in a refusal, as in a post: a Discord timestamp.
+                return exc.say(time=lambda value: posts.stamp(value, "F")), True
 
     return run
 

@@ -21,7 +21,7 @@ import re
 import secrets
 import string
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 
@@ -51,19 +51,23 @@ class Refused(Exception):
     marked for translation (gettext_lazy, or ngettext_lazy counting one of the params), and
     the `params` that fill it in. str() says it in the language active then: the site's, the
     person's; the bot's, the one it activates (translation.override). A datetime param reads
-    as that language writes a date. `field` names the form field it is about, if any."""
+    as that language writes a date, or as `say(time=...)` writes it (the bot: a Discord
+    timestamp, which each reader sees in their own zone). `field` names the form field it is
+    about, if any."""
 
     def __init__(self, message, *, field: str | None = None, **params: object):
         super().__init__(message)
         self.message, self.params, self.field = message, params, field
 
     def __str__(self) -> str:
+        return self.say()
+
+    def say(self, *, time: Callable[[datetime], str] | None = None) -> str:
         if not self.params:
             return str(self.message)
+        time = time or (lambda value: formats.date_format(value, "SHORT_DATETIME_FORMAT"))
         params = {
-            name: formats.date_format(value, "SHORT_DATETIME_FORMAT")
-            if isinstance(value, datetime)
-            else value
+            name: time(value) if isinstance(value, datetime) else value
             for name, value in self.params.items()
         }
         return str(self.message % params)

@@ -389,3 +389,14 @@ def test_report_and_tournament_commands_answer_in_the_persons_language(reported,
     assert "**Friday Fights** · 進行中 · 参加者2 / 64人 · <t:" in said.words
     answer(who, interactions.start(who, "Nope"))
     assert said.words == "ここに**Nope**という名前の大会はありません。"
+
+
+def test_a_time_in_a_refusal_is_a_discord_timestamp(make_tournament):
+    """Each reader sees it in their own zone, as in a post (the site writes the server's)."""
+    tournament = make_tournament(check_in_minutes=30)
+    operations.join(tournament, discord_id=BLAZE, name="Blaze")
+    who, said, _ = person(BLAZE, locale=discord.Locale.german)
+    answer(who, interactions.check_in(who, tournament.pk))
+    opens = int(tournament.check_in_opens_at.timestamp())
+    assert said.words.endswith(f"<t:{opens}:F>.")
+    assert said.words.startswith("Der Check-in für Friday Fights")
