@@ -307,7 +307,7 @@ class Match(models.Model):
     # A grand final reset that is not needed (the winners' side won the grand final).
     skipped = models.BooleanField(default=False)
     state = models.CharField(max_length=24, choices=MatchStatus, default=MatchStatus.PENDING)
-    # The match's thread in the server's matches channel (part 2).
+    # The match's thread in the server's matches channel.
     thread_id = models.PositiveBigIntegerField(null=True, blank=True)
     # A player's report, until the opponent confirms it (or disputes it, and the organiser
     # settles it): scores by slot, as score_1 and score_2; `report_version` names the report

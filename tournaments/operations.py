@@ -1,6 +1,6 @@
 """What organisers and players do to a tournament, each in one transaction.
 
-The rules live here once, for the website's views and the bot's handlers alike (part 2):
+The rules live here once, for the website's views and the bot's handlers alike:
 callers authenticate and authorise (who is signed in, who may manage the server, who is a
 member), these functions decide what the tournament allows and apply the bracket engine.
 Every function takes the tournament's row lock first (SELECT ... FOR UPDATE on PostgreSQL;
@@ -524,7 +524,7 @@ def start(tournament: Tournament) -> Started:
 
 def _row_state(state: bracket.MatchState, current: str) -> str:
     """A match row's state for the engine's state; a ready match keeps where Discord's
-    calling and reporting (part 2) have taken it."""
+    calling and reporting in Discord have taken it."""
     if state.decided or state.skipped:
         return Match.State.COMPLETE
     if state.ready:
@@ -680,7 +680,7 @@ class Played:
 
     @property
     def now_ready(self) -> list[Match]:
-        """Matches this made ready to play (part 2 calls them in Discord)."""
+        """Matches this made ready to play (the bot calls them in Discord)."""
         return [m for m in self.changed if m.state == Match.State.READY and m != self.match]
 
 
