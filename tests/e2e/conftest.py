@@ -158,6 +158,22 @@ def start_bot(sim, transactional_db):
     assert_none_refused(sim)
 
 
+@pytest.fixture
+def hq(sim, monkeypatch):
+    """FightRise HQ with sixteen more players, fast rate-limit windows, and the bot's pace
+    set for tests (tests/e2e/discordplay.py); returns the players' ids, seed order."""
+    from tests.e2e.discordplay import BOT_PACE, FAST_LIMITS, HQ
+
+    scenario = sample.sample_scenario()
+    players = sample.add_players(scenario, HQ, 16)
+    sim.load_scenario(scenario)
+    for family, (limit, window) in FAST_LIMITS.items():
+        sim.set_rate_limit(family, limit, window)
+    for name, value in BOT_PACE.items():
+        monkeypatch.setenv(name, value)
+    return players
+
+
 def present() -> set[int]:
     """The servers the table says the bot is in."""
     from guildbot.models import Guild

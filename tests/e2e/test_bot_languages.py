@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 
 from discordsim import sample
 from tests.e2e.conftest import present, wait_for
-from tests.e2e.test_bot_tournament import ANNOUNCEMENTS, HQ, MATCHES, answered, buttons, with_button
+from tests.e2e.discordplay import ANNOUNCEMENTS, HQ, MATCHES, answered, buttons, with_button
 from tests.tournaments.conftest import local_now
 from tournaments import operations
 

@@ -9,182 +9,35 @@ import json
 import os
 import signal
 import time
-from collections import Counter
 from urllib.request import urlopen
 
 import pytest
 from django.utils import timezone
 
 from discordsim import sample
-from tests.e2e.conftest import present, wait_for
-from tests.tournaments.conftest import local_now
+from tests.e2e.conftest import wait_for
+from tests.e2e.discordplay import (
+    ANNOUNCEMENTS,
+    GENERAL,
+    HQ,
+    MATCHES,
+    all_done,
+    assert_nothing_twice,
+    buttons,
+    called,
+    configure,
+    new_tournament,
+    organiser,
+    press,
+    run,
+    start_bot_ready,
+    statuses,
+    underway,
+    with_button,
+)
 from tests.tournaments.standard import standard_placements
 from tournaments import bracket, operations
 from tournaments.models import Match, Post, Tournament
-
-HQ = sample.FIGHTRISE_HQ_ID
-ANNOUNCEMENTS = sample.channel_id(HQ, "announcements")
-MATCHES = sample.channel_id(HQ, "matches")
-GENERAL = sample.channel_id(HQ, "general")
-# Discord's limits keep their shape (a count per window, per channel or thread); only the
-# windows shrink, so a whole bracket takes seconds.
-FAST_LIMITS = {
-    "message_create": (5, 0.25),
-    "message_edit": (5, 0.25),
-    "thread_create": (10, 0.5),
-    "thread_members": (10, 0.5),
-}
-BOT_PACE = {
-    "OUTBOX_POLL_SECONDS": "0.1",
-    "OUTBOX_LEASE_SECONDS": "2",
-    "OUTBOX_COALESCE_SECONDS": "0.5",
-    "BOT_HEARTBEAT_SECONDS": "0.5",
-}
-
-
-@pytest.fixture
-def hq(sim, monkeypatch):
-    """FightRise HQ with sixteen more players, fast rate-limit windows, and the bot's pace
-    set for tests; returns the players' ids, seed order."""
-    scenario = sample.sample_scenario()
-    players = sample.add_players(scenario, HQ, 16)
-    sim.load_scenario(scenario)
-    for family, (limit, window) in FAST_LIMITS.items():
-        sim.set_rate_limit(family, limit, window)
-    for name, value in BOT_PACE.items():
-        monkeypatch.setenv(name, value)
-    return players
-
-
-def configure() -> None:
-    from guildbot.models import GuildConfig
-
-    config = GuildConfig.objects.for_guild(_guild())
-    config.announcement_channel_id, config.match_channel_id = int(ANNOUNCEMENTS), int(MATCHES)
-    config.timezone = "Europe/Paris"
-    config.save()
-
-
-def _guild():
-    from guildbot.models import Guild
-
-    return Guild.objects.get(guild_id=int(HQ))
-
-
-def organiser(make_user):
-    return make_user(discord_id=int(sample.ADA_ID), display_name="Ada Lovelace")
-
-
-def new_tournament(creator, *, entrants: int = 16, check_in: int = 0, **fields) -> Tournament:
-    return operations.create(
-        _guild(),
-        created_by=creator,
-        name=fields.pop("name", "HQ Weekly #14"),
-        game="Street Fighter 6",
-        format=fields.pop("format", "double_elimination"),
-        best_of=3,
-        starts_at=local_now(minutes=90),
-        check_in_minutes=check_in,
-        max_entrants=entrants,
-        **fields,
-    )
-
-
-def start_bot_ready(start_bot, **kwargs):
-    bot = start_bot(**kwargs)
-    wait_for(lambda: int(HQ) in present(), message="the bot recorded HQ")
-    return bot
-
-
-# Reading discordsim
-
-
-def buttons(message: dict) -> dict[str, str]:
-    return {
-        part["label"]: part.get("custom_id") or part.get("url")
-        for row in message.get("components", [])
-        for part in row.get("components", [])
-    }
-
-
-def with_button(sim, channel_id: str, prefix: str) -> dict | None:
-    """The first message in the channel with a button whose custom_id starts so."""
-    for message in sim.messages(channel_id):
-        if any((cid or "").startswith(prefix) for cid in buttons(message).values()):
-            return message
-    return None
-
-
-def answered(sim, interaction: dict, timeout: float = 10) -> str:
-    """The words the bot answered an interaction with (a reply, an update, or a deferred
-    reply's followup), once it has."""
-
-    def words():
-        record = sim.interaction_response(interaction["id"])
-        callback = record["callback"]
-        if callback is None:
-            return None
-        if callback["type"] in (4, 7):
-            return callback["data"].get("content") or "(empty)"
-        if record["followups"]:
-            return record["followups"][-1].get("content")
-        return None
-
-    return wait_for(words, timeout=timeout, message=f"an answer to {interaction}")
-
-
-def press(sim, message: dict, label: str, user_id: str) -> str:
-    return answered(sim, sim.press(message["id"], buttons(message)[label], user_id))
-
-
-def run(sim, channel_id: str, user_id: str, name: str, subcommand=None, **options) -> str:
-    ran = sim.interact(HQ, channel_id, user_id, name, subcommand, options)
-    return answered(sim, ran)
-
-
-def match_threads(sim) -> dict[str, list[dict]]:
-    """The server's threads in the matches channel, by the match identifier they name."""
-    found: dict[str, list[dict]] = {}
-    for thread in sim.threads(HQ):
-        if thread["parent_id"] == MATCHES:
-            found.setdefault(thread["name"].split(" · ")[0], []).append(thread)
-    return found
-
-
-def call_messages(sim) -> Counter:
-    """How many call messages each match has in the matches channel."""
-    calls = Counter()
-    for message in sim.messages(MATCHES):
-        content = message.get("content", "")
-        if " · Match **" in content:
-            calls[content.split("Match **")[1].split("**")[0]] += 1
-    return calls
-
-
-def assert_nothing_twice(sim, tournament: Tournament) -> None:
-    """One call message and one thread per called match, one first message per thread."""
-    called = {
-        m.identifier: m
-        for m in Match.objects.filter(tournament=tournament, thread_id__isnull=False)
-    }
-    assert called
-    calls = call_messages(sim)
-    assert set(calls) == set(called) and set(calls.values()) == {1}, calls
-    threads = match_threads(sim)
-    assert {k: len(v) for k, v in threads.items()} == dict.fromkeys(called, 1)
-    for identifier, match in called.items():
-        (thread,) = threads[identifier]
-        assert int(thread["id"]) == match.thread_id
-        firsts = [m for m in sim.messages(thread["id"]) if "`/report score:" in m["content"]]
-        assert len(firsts) == 1, (identifier, firsts)
-    assert not [m for m in sim.messages(MATCHES) if m["type"] == 18], (
-        "no thread-created notices: threads start from their call message"
-    )
-
-
-def all_done(tournament: Tournament) -> bool:
-    return not tournament.posts.exclude(state__in=[Post.State.DONE, Post.State.SKIPPED]).exists()
-
 
 # The whole tournament
 
@@ -327,25 +180,6 @@ def test_a_sixteen_player_double_elimination_runs_in_discord(
 
 
 # The faults: each with nothing lost and nothing posted twice
-
-
-def underway(creator, players, *, entrants: int = 8, **fields) -> Tournament:
-    """A tournament whose entrants joined (as their presses would) and which has started."""
-    tournament = new_tournament(creator, entrants=entrants, **fields)
-    for player in players[:entrants]:
-        operations.join(tournament, discord_id=int(player), name=f"Player {player[-3:]}")
-    operations.start(tournament)
-    return tournament
-
-
-def called(tournament: Tournament, count: int) -> bool:
-    return Match.objects.filter(
-        tournament=tournament, thread_id__isnull=False
-    ).count() == count and all_done(tournament)
-
-
-def statuses(sim, path: str, method: str = "POST") -> list[int]:
-    return [r["status"] for r in sim.requests(path) if r["method"] == method]
 
 
 def test_thread_creation_answering_500_twice_loses_and_repeats_nothing(
