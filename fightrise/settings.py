@@ -271,6 +271,8 @@ LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 LANGUAGE_COOKIE_NAME = "__Host-language" if LANGUAGE_COOKIE_SECURE else "language"
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
+# Messages ("Saved.") in a cookie, __Host-messages when Secure (fightrise.messages).
+MESSAGE_STORAGE = "fightrise.messages.MessageStorage"
 
 # Behind a TLS-terminating proxy: trust
 # X-Forwarded-Proto, -Host and -For, so that redirect URIs come out as https:// with the

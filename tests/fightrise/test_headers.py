@@ -1,5 +1,5 @@
 """Security headers and cookies on real responses: a strict Content-Security-Policy, and the
-__Host- prefix on the session and CSRF cookies when they are Secure."""
+__Host- prefix on the session, CSRF, language and messages cookies when they are Secure."""
 
 from __future__ import annotations
 
@@ -148,3 +148,36 @@ def test_a_login_works_with_host_prefixed_cookies(settings, fake_discord):
     callback = browser.get("/auth/callback/", {"code": p.CODE, "state": state}, secure=True)
     assert callback["Location"] == "/dashboard/"
     assert browser.get("/dashboard/", secure=True).status_code == 200
+
+
+@pytest.mark.parametrize(("secure", "name"), [(True, "__Host-messages"), (False, "messages")])
+def test_a_message_travels_in_a_cookie_named_as_the_session_is(settings, rf, secure, name):
+    """A "Saved." and its kin ride in a cookie until the next page shows them: __Host- over
+    HTTPS (Secure, Path=/, no Domain), read back on the next request, and gone once shown."""
+    from django.contrib import messages
+    from django.contrib.messages.storage import default_storage
+    from django.contrib.sessions.backends.signed_cookies import SessionStore
+    from django.http import HttpResponse
+
+    settings.SESSION_COOKIE_SECURE = secure
+
+    def request(cookies=None):
+        made = rf.get("/", secure=secure)
+        made.session = SessionStore()
+        made.COOKIES.update(cookies or {})
+        made._messages = default_storage(made)
+        return made
+
+    first = request()
+    messages.success(first, "Your server list is up to date.")
+    response = HttpResponse()
+    first._messages.update(response)
+    assert list(response.cookies) == [name]
+    cookie = response.cookies[name]
+    assert bool(cookie["secure"]) is secure and cookie["path"] == "/" and not cookie["domain"]
+
+    second = request({name: cookie.value})
+    assert [str(m) for m in messages.get_messages(second)] == ["Your server list is up to date."]
+    shown = HttpResponse()
+    second._messages.update(shown)
+    assert shown.cookies[name].value == "" and shown.cookies[name]["max-age"] == 0
