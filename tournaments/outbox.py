@@ -382,6 +382,8 @@ def finish(post_id: int, token: str) -> bool:
         _mine(post_id, token).update(
             state=State.DONE, sent_at=timezone.now(), claim="", claimed_until=None
         )
+    # The server names the shard, so a process's log shows it sent only its own shards' posts.
+    logger.info("Post %s (%s) sent in server %s", post_id, post.kind, post.guild_id)
     return True
 
 

@@ -33,28 +33,33 @@ BOT_PACE = {
 }
 
 
-def configure() -> None:
+def configure(guild_id: str = HQ) -> None:
+    """The sample server's #announcements and #matches for the bot's posts, as an organiser
+    would set them; Paris time."""
     from guildbot.models import GuildConfig
 
-    config = GuildConfig.objects.for_guild(_guild())
-    config.announcement_channel_id, config.match_channel_id = int(ANNOUNCEMENTS), int(MATCHES)
+    config = GuildConfig.objects.for_guild(_guild(guild_id))
+    config.announcement_channel_id = int(sample.channel_id(guild_id, "announcements"))
+    config.match_channel_id = int(sample.channel_id(guild_id, "matches"))
     config.timezone = "Europe/Paris"
     config.save()
 
 
-def _guild():
+def _guild(guild_id: str = HQ):
     from guildbot.models import Guild
 
-    return Guild.objects.get(guild_id=int(HQ))
+    return Guild.objects.get(guild_id=int(guild_id))
 
 
 def organiser(make_user):
     return make_user(discord_id=int(sample.ADA_ID), display_name="Ada Lovelace")
 
 
-def new_tournament(creator, *, entrants: int = 16, check_in: int = 0, **fields) -> Tournament:
+def new_tournament(
+    creator, *, entrants: int = 16, check_in: int = 0, guild_id: str = HQ, **fields
+) -> Tournament:
     return operations.create(
-        _guild(),
+        _guild(guild_id),
         created_by=creator,
         name=fields.pop("name", "HQ Weekly #14"),
         game="Street Fighter 6",
@@ -119,19 +124,20 @@ def run(sim, channel_id: str, user_id: str, name: str, subcommand=None, **option
     return answered(sim, ran)
 
 
-def match_threads(sim) -> dict[str, list[dict]]:
+def match_threads(sim, guild_id: str = HQ) -> dict[str, list[dict]]:
     """The server's threads in the matches channel, by the match identifier they name."""
+    matches = sample.channel_id(guild_id, "matches")
     found: dict[str, list[dict]] = {}
-    for thread in sim.threads(HQ):
-        if thread["parent_id"] == MATCHES:
+    for thread in sim.threads(guild_id):
+        if thread["parent_id"] == matches:
             found.setdefault(thread["name"].split(" · ")[0], []).append(thread)
     return found
 
 
-def call_messages(sim) -> Counter:
+def call_messages(sim, guild_id: str = HQ) -> Counter:
     """How many call messages each match has in the matches channel."""
     calls = Counter()
-    for message in sim.messages(MATCHES):
+    for message in sim.messages(sample.channel_id(guild_id, "matches")):
         content = message.get("content", "")
         if " · Match **" in content:
             calls[content.split("Match **")[1].split("**")[0]] += 1
@@ -139,22 +145,25 @@ def call_messages(sim) -> Counter:
 
 
 def assert_nothing_twice(sim, tournament: Tournament) -> None:
-    """One call message and one thread per called match, one first message per thread."""
+    """One call message and one thread per called match, one first message per thread, in
+    the matches channel of the tournament's server."""
+    guild_id = str(tournament.guild_id)
     called = {
         m.identifier: m
         for m in Match.objects.filter(tournament=tournament, thread_id__isnull=False)
     }
     assert called
-    calls = call_messages(sim)
+    calls = call_messages(sim, guild_id)
     assert set(calls) == set(called) and set(calls.values()) == {1}, calls
-    threads = match_threads(sim)
+    threads = match_threads(sim, guild_id)
     assert {k: len(v) for k, v in threads.items()} == dict.fromkeys(called, 1)
     for identifier, match in called.items():
         (thread,) = threads[identifier]
         assert int(thread["id"]) == match.thread_id
         firsts = [m for m in sim.messages(thread["id"]) if "`/report score:" in m["content"]]
         assert len(firsts) == 1, (identifier, firsts)
-    assert not [m for m in sim.messages(MATCHES) if m["type"] == 18], (
+    matches = sample.channel_id(guild_id, "matches")
+    assert not [m for m in sim.messages(matches) if m["type"] == 18], (
         "no thread-created notices: threads start from their call message"
     )
 

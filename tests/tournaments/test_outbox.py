@@ -288,6 +288,15 @@ def test_finishing_a_match_call_puts_its_thread_on_the_match(started):
     assert Tournament.objects.get(pk=tournament.pk).version == version + 1
 
 
+def test_a_finished_row_is_logged_with_its_server(make_tournament, caplog):
+    post = make_tournament().posts.get()
+    mine = token()
+    outbox.claim(post.pk, mine, lease=30)
+    with caplog.at_level("INFO", logger="tournaments.outbox"):
+        assert outbox.finish(post.pk, mine)
+    assert f"Post {post.pk} (announcement) sent in server {post.guild_id}" in caplog.text
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_claimers_at_once_never_take_the_same_row(make_tournament):
     tournaments = [make_tournament(name=f"Cup {n}") for n in range(6)]
