@@ -1,6 +1,6 @@
 """`make bench`: run every benchmark, print its figures and ratios, save them as JSON.
 
-python -m bench [login] [logins] [dashboard] [outage] [bot] [bracket] [tournament]
+python -m bench [login] [logins] [dashboard] [outage] [bot] [bracket] [tournament] [delivery]
 """
 
 from __future__ import annotations
@@ -39,7 +39,16 @@ def main(names: list[str]) -> int:
     # Each benchmark runs in a fresh process: its own database, simulator and site.
     import subprocess
 
-    selected = names or ["login", "logins", "dashboard", "outage", "bot", "bracket", "tournament"]
+    selected = names or [
+        "login",
+        "logins",
+        "dashboard",
+        "outage",
+        "bot",
+        "bracket",
+        "tournament",
+        "delivery",
+    ]
     results = {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d"), "machine": machine()}
     for name in selected:
         out = subprocess.run(
