@@ -372,7 +372,7 @@ def _message(state: State, guild: Guild, message: dict[str, Any], action: str) -
     tag = '<span class="tag">APP</span>' if message["author"].get("bot") else ""
     at = datetime.fromisoformat(message["timestamp"]).strftime("%d/%m/%Y %H:%M")
     edited = ' <span class="edited">(edited)</span>' if message.get("edited_timestamp") else ""
-    parts = []
+    parts, above = [], ""
     if message["type"] == messages.THREAD_CREATED:
         reference = message.get("message_reference") or {}
         target = f"/channels/{guild.id}/{reference.get('channel_id', '')}"
@@ -381,12 +381,13 @@ def _message(state: State, guild: Guild, message: dict[str, Any], action: str) -
             f'<a href="{target}">{escape(message["content"])}</a></div>'
         )
     else:
-        # The message interaction object (deprecated, but still sent) names the command.
+        # The message interaction object (deprecated, but still sent) names the command;
+        # Discord's client shows who used it above the response.
         used = message.get("interaction") or {}
         if used.get("name") and used.get("user"):
             who = state.lookup_user(used["user"]["id"])
             user_name = display_name(who) if who is not None else used["user"]["username"]
-            parts.append(
+            above = (
                 f'<div class="reply">↪ {escape(user_name)} used '
                 f'<span class="command">/{escape(used["name"])}</span></div>'
             )
@@ -412,7 +413,7 @@ def _message(state: State, guild: Guild, message: dict[str, Any], action: str) -
         )
     return (
         f'<article class="msg" id="m{message["id"]}"><img class="avatar" src="{avatar}" alt="">'
-        f'<div class="body"><div class="who"><strong>{escape(name)}</strong>{tag} '
+        f'<div class="body">{above}<div class="who"><strong>{escape(name)}</strong>{tag} '
         f"<time>{at}</time>{edited}</div>{''.join(parts)}</div></article>"
     )
 
