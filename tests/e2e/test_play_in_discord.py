@@ -168,6 +168,8 @@ def test_players_play_a_double_elimination_in_discord(
             f"@{loser}: {winner} reports 2-1 for match {identifier}, their games first."
         )
         if number == 0:
+            expect(discord.replies()).to_contain_text(f"{winner} used /report")
+            screenshot(discord.page, "t10-discord-reported")
             page.goto(manage)
             expect(page.locator(".m-row:has(.match-id:text-is('A')) .m-report")).to_have_text(
                 f"{winner} reported 2-1 (their games first); waiting for the opponent to "
