@@ -19,7 +19,7 @@ from aiohttp import web
 from discordsim import access, interactions, messages, payloads
 from discordsim.common import HUB, STATE, json_response
 from discordsim.oauth import USER_COOKIE
-from discordsim.pages import avatar_url, display_name
+from discordsim.pages import avatar_url, display_name, handle
 from discordsim.state import GUILD_TEXT, Guild, State, Thread, User
 
 DISMISSED: web.AppKey[set[str]] = web.AppKey("dismissed_modals", set)
@@ -33,8 +33,21 @@ TIMESTAMP_FORMATS = {
     "D": "%d %B %Y",
     "f": "%d %B %Y %H:%M",
     "F": "%A, %d %B %Y %H:%M",
-    "R": "%d %B %Y %H:%M",
 }
+# Discord's client words a relative timestamp as moment.js does: its thresholds, in seconds,
+# and the words below each ("in 3 hours", "2 days ago").
+RELATIVE = [
+    (45, "a few seconds", None),
+    (90, "a minute", None),
+    (45 * 60, "{} minutes", 60),
+    (90 * 60, "an hour", None),
+    (22 * 3600, "{} hours", 3600),
+    (36 * 3600, "a day", None),
+    (26 * 86400, "{} days", 86400),
+    (45 * 86400, "a month", None),
+    (320 * 86400, "{} months", 30 * 86400),
+    (548 * 86400, "a year", None),
+]
 
 STYLE = """
 :root { color-scheme: dark; }
@@ -58,7 +71,17 @@ aside.channels li a { display: block; padding: 5px 8px; border-radius: 4px; colo
 aside.channels li a.current, aside.channels li a:hover { background: #404249; color: #f2f3f5; }
 aside.channels li.thread a { padding-left: 28px; font-size: 14px; }
 aside.channels .archived { opacity: .6; }
-.me { background: #232428; padding: 10px; font-size: 13px; }
+.me { background: #232428; padding: 8px 10px; font-size: 13px; display: flex;
+  flex-direction: column; gap: 6px; }
+.me .person { display: flex; align-items: center; gap: 8px; min-width: 0; }
+.me .person img { width: 32px; height: 32px; border-radius: 50%; flex: none; }
+.me .name { display: block; color: #f2f3f5; font-weight: 600; font-size: 14px; }
+.me .handle { display: block; color: #949ba4; font-size: 12px; }
+.me .pick { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 6px; }
+.me .pick label { flex-basis: 100%; color: #949ba4; font-size: 11px; font-weight: 700;
+  text-transform: uppercase; }
+.me .pick select { flex: 1; min-width: 0; }
+.me .pick .btn { min-height: 28px; padding: 2px 10px; }
 .me select, .me button, main select, main input, main textarea { font: inherit; background: #1e1f22;
   color: #dbdee1; border: 1px solid #1e1f22; border-radius: 4px; padding: 4px 6px; }
 main { flex: 1; display: flex; flex-direction: column; min-width: 0; }
@@ -76,6 +99,8 @@ main > header .topic { color: #949ba4; font-weight: 400; margin-left: 8px; }
 .msg time, .edited, .system { color: #949ba4; font-size: 12px; }
 .system { font-style: italic; font-size: 14px; }
 .content { white-space: normal; overflow-wrap: anywhere; }
+.content time { color: inherit; font-size: inherit; background: #ffffff0f; border-radius: 3px;
+  padding: 0 2px; }
 .mention { background: #5865f24d; color: #c9cdfb; border-radius: 3px; padding: 0 2px; }
 code { background: #1e1f22; border-radius: 3px; padding: 0 3px; font-size: 13px; }
 .reply { color: #949ba4; font-size: 13px; }
@@ -119,6 +144,22 @@ dialog footer { display: flex; justify-content: flex-end; gap: 8px; }
   border-radius: 8px; padding: 12px; color: #f2f3f5; }
 .servers-list img { width: 40px; height: 40px; border-radius: 50%; }
 .muted { color: #949ba4; }
+.command { color: #00a8fc; }
+@media (max-width: 640px) {
+  body { flex-direction: column; height: auto; min-height: 100vh; }
+  nav.servers { width: auto; flex-direction: row; padding: 8px 12px; overflow-x: auto; }
+  nav.servers a, nav.servers img { width: 40px; height: 40px; }
+  aside.channels { width: auto; }
+  aside.channels h1 { padding: 10px 16px; }
+  aside.channels ul { display: flex; flex-wrap: wrap; gap: 4px; margin: 6px 0; }
+  aside.channels li a, aside.channels li.thread a { padding: 4px 8px; background: #313338; }
+  main { min-height: 70vh; }
+  .log { overflow-y: visible; }
+  .msg { gap: 10px; padding: 6px 12px; }
+  .msg img.avatar { width: 32px; height: 32px; }
+  .embed .fields { grid-template-columns: 1fr; }
+  dialog { width: auto; max-width: calc(100vw - 24px); }
+}
 """
 
 SCRIPT = """// Reload the client when the bot has answered something, unless someone is typing.
@@ -128,12 +169,16 @@ SCRIPT = """// Reload the client when the bot has answered something, unless som
   var seen = document.body.getAttribute("data-version");
   var url = document.body.getAttribute("data-version-url");
   if (!url) { return; }
+  // A pressed button or a sent command is already loading the page anew.
+  var leaving = false;
+  document.addEventListener("submit", function () { leaving = true; });
   setInterval(function () {
+    if (leaving) { return; }
     var active = document.activeElement;
     if (active && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName)) { return; }
     if (document.querySelector("dialog[open]")) { return; }
     fetch(url).then(function (r) { return r.json(); }).then(function (data) {
-      if (String(data.version) !== seen) { window.location.reload(); }
+      if (String(data.version) !== seen && !leaving) { window.location.reload(); }
     }).catch(function () {});
   }, 1200);
 })();
@@ -219,7 +264,12 @@ def render_text(state: State, guild: Guild, text: str) -> str:
 
     def moment(match: re.Match[str]) -> str:
         at = datetime.fromtimestamp(int(match.group(1)), UTC)
-        shown = at.strftime(TIMESTAMP_FORMATS[match.group(2) or "f"])
+        style = match.group(2) or "f"
+        if style == "R":
+            shown = relative(int(match.group(1)) - state.now())
+            title = at.strftime(TIMESTAMP_FORMATS["F"]) + " UTC"
+            return f'<time datetime="{at.isoformat()}" title="{title}">{shown}</time>'
+        shown = at.strftime(TIMESTAMP_FORMATS[style])
         return f'<time datetime="{at.isoformat()}">{escape(shown)} UTC</time>'
 
     html = _CODE.sub(r"<code>\1</code>", html)
@@ -231,6 +281,18 @@ def render_text(state: State, guild: Guild, text: str) -> str:
     html = _STRIKE.sub(r"<s>\1</s>", html)
     html = _ITALIC.sub(r"<em>\1</em>", html)
     return html.replace("\n", "<br>")
+
+
+def relative(seconds: float) -> str:
+    """A timestamp `seconds` from now as Discord's <t:...:R> shows it: "in 2 hours"."""
+    span = abs(seconds)
+    for below, text, unit in RELATIVE:
+        if span < below:
+            words = text.format(round(span / unit)) if unit else text
+            break
+    else:
+        words = f"{round(span / (365 * 86400)) or 1} years"
+    return f"in {words}" if seconds > 0 else f"{words} ago"
 
 
 def _embed(state: State, guild: Guild, embed: dict[str, Any]) -> str:
@@ -310,7 +372,7 @@ def _message(state: State, guild: Guild, message: dict[str, Any], action: str) -
     tag = '<span class="tag">APP</span>' if message["author"].get("bot") else ""
     at = datetime.fromisoformat(message["timestamp"]).strftime("%d/%m/%Y %H:%M")
     edited = ' <span class="edited">(edited)</span>' if message.get("edited_timestamp") else ""
-    parts = []
+    parts, above = [], ""
     if message["type"] == messages.THREAD_CREATED:
         reference = message.get("message_reference") or {}
         target = f"/channels/{guild.id}/{reference.get('channel_id', '')}"
@@ -319,6 +381,16 @@ def _message(state: State, guild: Guild, message: dict[str, Any], action: str) -
             f'<a href="{target}">{escape(message["content"])}</a></div>'
         )
     else:
+        # The message interaction object (deprecated, but still sent) names the command;
+        # Discord's client shows who used it above the response.
+        used = message.get("interaction") or {}
+        if used.get("name") and used.get("user"):
+            who = state.lookup_user(used["user"]["id"])
+            user_name = display_name(who) if who is not None else used["user"]["username"]
+            above = (
+                f'<div class="reply">↪ {escape(user_name)} used '
+                f'<span class="command">/{escape(used["name"])}</span></div>'
+            )
         referenced = message.get("referenced_message")
         if referenced:
             parts.append(f'<div class="reply">↪ {escape(referenced.get("content", "")[:80])}</div>')
@@ -341,7 +413,7 @@ def _message(state: State, guild: Guild, message: dict[str, Any], action: str) -
         )
     return (
         f'<article class="msg" id="m{message["id"]}"><img class="avatar" src="{avatar}" alt="">'
-        f'<div class="body"><div class="who"><strong>{escape(name)}</strong>{tag} '
+        f'<div class="body">{above}<div class="who"><strong>{escape(name)}</strong>{tag} '
         f"<time>{at}</time>{edited}</div>{''.join(parts)}</div></article>"
     )
 
@@ -384,8 +456,12 @@ def _sidebar(state: State, guild: Guild, person: User, current: str) -> str:
     )
     picker = (
         f'<form class="me" method="get" action="/channels/{guild.id}/{current}">'
-        f'<label class="muted">Acting as <select name="as">{people}</select></label> '
-        '<button class="btn secondary">Switch</button></form>'
+        f'<div class="person"><img class="avatar" src="{avatar_url(person, 64)}" alt="">'
+        f'<span><span class="name">{escape(display_name(person))}</span>'
+        f'<span class="handle">{escape(handle(person))}</span></span></div>'
+        f'<div class="pick"><label for="acting-as">Acting as</label>'
+        f'<select id="acting-as" name="as">{people}</select>'
+        '<button class="btn secondary">Switch</button></div></form>'
     )
     return (
         f'<aside class="channels"><h1>{escape(guild.name)}</h1>'

@@ -141,7 +141,7 @@ class PartialGuild:
             return cls(
                 id=_discord_id(data["id"]),
                 name=str(data["name"]),
-                icon=data.get("icon"),
+                icon=_hash(data.get("icon")),
                 owner=bool(data.get("owner", False)),
                 # As of API v8 permissions are a decimal string; never through a float.
                 permissions=int(str(data.get("permissions", "0")), 10),
@@ -326,7 +326,13 @@ def avatar_url(user_id: int | None, avatar_hash: str, discriminator: str) -> str
 
 def guild_icon_url(guild_id: int, icon: str | None) -> str | None:
     """A server's icon, or None when it has none (the page shows its initials)."""
+    icon = _hash(icon)
     return _image_url(f"/icons/{guild_id}", icon) if icon else None
+
+
+def _hash(value: Any) -> str | None:
+    """An image hash as Discord sends one (a string, or null for none); anything else is none."""
+    return value if isinstance(value, str) and value else None
 
 
 def _client_auth() -> tuple[str, str]:

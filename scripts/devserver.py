@@ -94,7 +94,10 @@ def main() -> int:
         if subprocess.run(samples, env=env, cwd=BASE_DIR, check=False).returncode:
             print("  The sample tournaments could not be made; the site runs without them.")
     where = "discordsim, the local Discord (sample accounts)" if use_sim else "Discord"
-    print(f"\n  FightRise web: open http://{site}/ and sign in with {where}. Ctrl-C stops.\n")
+    print(f"\n  FightRise web: open http://{site}/ and sign in with {where}. Ctrl-C stops.")
+    if use_sim:
+        print(f"  Discord, as any sample person: http://{HOST}:{sim_port}/channels")
+    print()
     manager = Manager()
     for name, command in processes.items():
         manager.add_process(name, command, env=env, cwd=str(BASE_DIR))

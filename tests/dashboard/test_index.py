@@ -160,6 +160,13 @@ def test_a_server_without_an_icon_shows_its_initials(client, sign_in):
     assert "https://cdn.discordapp.com/icons/900000000000000002/abc.png?size=128" in body
 
 
+def test_an_icon_that_is_not_a_hash_shows_the_initials(client, sign_in):
+    sign_in(client, guilds=[guild("900000000000000001", "Friday Night Fights", icon=True)])
+    body = page(client)
+    assert '<span class="server-icon server-initials" aria-hidden="true">FNF</span>' in body
+    assert "/icons/" not in body
+
+
 def test_junk_in_the_snapshot_is_skipped_not_a_500(client, sign_in):
     key = sign_in(client)
     Session.objects.for_key(key).update(

@@ -3,10 +3,12 @@ and pressing, commands and modals as any sample person."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 
-from discordsim import sample
+from discordsim import client, sample
 from tests.discordsim.helpers import answer, button_row
 
 HQ = sample.FIGHTRISE_HQ_ID
@@ -117,6 +119,8 @@ def test_it_acts_as_the_person_picked(browser, sim):
     act_as(browser, sample.NEWBIE_ID)
     page = browser("GET", f"/channels/{HQ}/{MATCHES}").text
     assert f'<option value="{sample.NEWBIE_ID}" selected>newbie</option>' in page
+    assert '<span class="name">newbie</span><span class="handle">@newbie</span>' in page
+    assert '<label for="acting-as">Acting as</label><select id="acting-as" name="as">' in page
     assert f'href="/channels/{HQ}/{GENERAL}"' not in page
     hidden = browser("GET", f"/channels/{HQ}/{GENERAL}").text
     assert "newbie cannot see this channel." in hidden
@@ -170,7 +174,7 @@ def test_a_press_without_a_bot_says_so(browser, post):
     assert "no gateway session receives this server" in page
 
 
-def test_it_runs_slash_commands_with_typed_options(browser, api, listening):
+def test_it_runs_slash_commands_with_typed_options(browser, api, listening, sim):
     options = [
         {"type": 3, "name": "score", "description": "W-L", "required": True},
         {"type": 4, "name": "game", "description": "Game", "min_value": 1, "max_value": 5},
@@ -203,6 +207,9 @@ def test_it_runs_slash_commands_with_typed_options(browser, api, listening):
         {"name": "game", "type": 4, "value": 3},
         {"name": "forfeit", "type": 5, "value": False},
     ]
+    answer(sim, payload, {"type": 4, "data": {"content": "Reported", "flags": 64}})
+    replied = browser("GET", f"/channels/{HQ}/{MATCHES}").text
+    assert 'Ada Lovelace used <span class="command">/report</span></div>' in replied
     browser("POST", f"/channels/{HQ}/{MATCHES}/command", data={"name": "tournament", "sub": "list"})
     assert listening.wait_for("INTERACTION_CREATE", 2)[-1]["data"]["options"][0]["name"] == "list"
     bad = browser(
@@ -273,8 +280,39 @@ def test_a_dismissed_modal_tells_the_bot_nothing(browser, pressed_report, listen
 
 
 def test_the_page_learns_when_to_reload_and_is_not_logged(browser, post, sim):
+    script = browser("GET", "/client.js").text
+    assert 'addEventListener("submit"' in script, "a press already loads the page anew"
     before = browser("GET", f"/channels/{HQ}/{MATCHES}/version").json()["version"]
     post(MATCHES, {"content": "new"})
     after = browser("GET", f"/channels/{HQ}/{MATCHES}/version").json()["version"]
     assert after > before
     assert sim.requests("/channels*") == []
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [
+        (10, "in a few seconds"),
+        (-60, "a minute ago"),
+        (20 * 60, "in 20 minutes"),
+        (3600, "in an hour"),
+        (-5 * 3600, "5 hours ago"),
+        (86400, "in a day"),
+        (3 * 86400, "in 3 days"),
+        (40 * 86400, "in a month"),
+        (-90 * 86400, "3 months ago"),
+        (400 * 86400, "in a year"),
+        (3 * 365 * 86400, "in 3 years"),
+    ],
+)
+def test_relative_timestamps_read_as_in_discord(seconds, shown):
+    assert client.relative(seconds) == shown
+
+
+def test_a_relative_timestamp_is_counted_from_the_simulators_clock(browser, post, sim):
+    at = int(time.time()) + 2 * 3600 + 30
+    post(MATCHES, {"content": f"Starts <t:{at}:R>"})
+    page = browser("GET", f"/channels/{HQ}/{MATCHES}").text
+    assert ">in 2 hours</time>" in page
+    sim.advance_clock(3 * 3600)
+    assert ">an hour ago</time>" in browser("GET", f"/channels/{HQ}/{MATCHES}").text

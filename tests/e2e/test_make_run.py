@@ -122,6 +122,7 @@ def test_make_run_serves_a_site_a_sample_person_can_use(make_run):
 
     log = make_run["log"].read_text()
     assert "FightRise web: open" in log
+    assert f"Discord, as any sample person: {make_run['sim']}/channels" in log
     for secret in (query["state"], code):
         assert secret not in log, "the log shows a whole state or code"
     assert f"state={query['state'][:8]}" in log  # redacted, yet traceable
