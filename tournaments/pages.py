@@ -76,6 +76,17 @@ class StartTime:
         return self.local.tzname() or ""
 
     @property
+    def where(self) -> str:
+        """ "CEST (UTC+02:00), Europe/Paris": each part once. UTC and its aliases are "UTC";
+        a zone whose abbreviation is only its offset ("-03") shows the offset alone."""
+        abbreviation = self.abbreviation
+        if abbreviation == "UTC":
+            return "UTC"
+        if abbreviation and abbreviation[0] not in "+-":
+            return f"{abbreviation} ({self.offset}), {self.zone}"
+        return f"{self.offset}, {self.zone}"
+
+    @property
     def iso(self) -> str:
         return self.local.isoformat()
 

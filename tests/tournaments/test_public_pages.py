@@ -313,6 +313,37 @@ def test_a_new_time_zone_shows_at_once(client, make_tournament):
     assert data["time_zone"] == "Asia/Tokyo" and data["starts_at"].endswith("+09:00")
 
 
+@pytest.mark.parametrize(
+    ("zone", "when", "where"),
+    [
+        ("Europe/Paris", "2031-07-04T19:30", "CEST (UTC+02:00), Europe/Paris"),
+        ("Europe/Paris", "2031-12-05T19:30", "CET (UTC+01:00), Europe/Paris"),
+        ("Asia/Kolkata", "2031-07-04T19:30", "IST (UTC+05:30), Asia/Kolkata"),
+        # A zone without a common abbreviation has its offset for one ("-03"): said once.
+        ("America/Sao_Paulo", "2031-07-04T19:30", "UTC-03:00, America/Sao_Paulo"),
+        ("UTC", "2031-07-04T19:30", "UTC"),
+        ("Etc/UTC", "2031-07-04T19:30", "UTC"),
+    ],
+)
+def test_the_start_names_its_zone_once(zone, when, where):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from tournaments.pages import StartTime
+
+    local = datetime.fromisoformat(when).replace(tzinfo=ZoneInfo(zone))
+    assert StartTime(local, zone).where == where
+
+
+def test_a_server_on_utc_reads_utc_once(client, make_tournament):
+    tournament = make_tournament()
+    tournament.guild.config.timezone = "UTC"
+    tournament.guild.config.save()
+    page = page_of(client, tournament)
+    assert "UTC (" not in page and ", UTC<" not in page
+    assert re.search(r'</time> <span class="muted">UTC</span>', page)
+
+
 # What a view costs
 
 
