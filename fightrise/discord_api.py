@@ -299,6 +299,11 @@ def authorize_url(params: dict[str, str]) -> str:
     return f"{settings.DISCORD_BASE_URL}{AUTHORIZE_PATH}?{urlencode(params, quote_via=quote)}"
 
 
+def client_url(guild_id: int, channel_id: int) -> str:
+    """Discord's web client at a server's channel or thread (what its "Copy Link" gives)."""
+    return f"{settings.DISCORD_BASE_URL}/channels/{guild_id}/{channel_id}"
+
+
 def cdn_url(path: str) -> str:
     return f"{settings.DISCORD_CDN_URL}{path}"
 

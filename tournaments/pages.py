@@ -18,6 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
+from fightrise import discord_api
 from guildbot.models import GuildConfig, ShardHeartbeat
 from tournaments import bracket, outbox
 from tournaments.models import Entrant, Match, Tournament
@@ -377,6 +378,15 @@ def json_body(tournament: Tournament) -> tuple[bytes, str]:
 # The organiser's page
 
 
+def where_in_bracket(match: Match) -> str:
+    """ "Winners' round 2", "Grand final reset": where the match sits, in the active language."""
+    if match.side == bracket.Side.GRAND_FINAL:
+        return gettext("Grand final reset") if match.is_reset else gettext("Grand final")
+    if match.side == bracket.Side.WINNERS:
+        return gettext("Winners' round %(round)d") % {"round": match.round}
+    return gettext("Losers' round %(round)d") % {"round": match.round}
+
+
 @dataclass(frozen=True)
 class MatchRow:
     """A match on the manage page, with which of its forms apply."""
@@ -385,15 +395,18 @@ class MatchRow:
     players: tuple[Entrant | None, Entrant | None]
     waiting_for: tuple[str, str]
     wins: int
+    guild_id: int
+
+    @property
+    def thread_url(self) -> str | None:
+        """The match's thread in Discord, once the bot has called it there."""
+        if self.match.thread_id is None:
+            return None
+        return discord_api.client_url(self.guild_id, self.match.thread_id)
 
     @property
     def where(self) -> str:
-        match = self.match
-        if match.side == bracket.Side.GRAND_FINAL:
-            return gettext("Grand final reset") if match.is_reset else gettext("Grand final")
-        if match.side == bracket.Side.WINNERS:
-            return gettext("Winners' round %(round)d") % {"round": match.round}
-        return gettext("Losers' round %(round)d") % {"round": match.round}
+        return where_in_bracket(self.match)
 
     @property
     def report(self) -> tuple[str, str] | None:
@@ -440,7 +453,9 @@ def manage_context(tournament: Tournament) -> dict[str, Any]:
             else _source_text(structure, source)
             for player, source in zip(players, spec.sources, strict=True)
         )
-        row = MatchRow(match, players, waiting_for, (tournament.best_of + 1) // 2)
+        row = MatchRow(
+            match, players, waiting_for, (tournament.best_of + 1) // 2, tournament.guild_id
+        )
         if match.state == Match.State.COMPLETE:
             rows["done"].append(row)
         elif match.state == Match.State.PENDING:

@@ -143,11 +143,6 @@ def bracket_button(tournament: Tournament) -> tuple[Button, ...]:
     return (Button(gettext("Bracket"), style="link", url=url),) if url else ()
 
 
-def where(match: Match) -> str:
-    """ "Winners' round 1", "Grand final", as the manage page says it."""
-    return pages.MatchRow(match, (None, None), ("", ""), 0).where
-
-
 def organiser(tournament: Tournament) -> int | None:
     creator = tournament.created_by
     return getattr(creator, "discord_id", None) or None
@@ -342,7 +337,7 @@ def call_message(tournament: Tournament, match: Match) -> Message:
     head = gettext("%(name)s · Match **%(match)s** (%(where)s): %(one)s vs %(two)s") % {
         "name": title(tournament),
         "match": match.identifier,
-        "where": where(match),
+        "where": pages.where_in_bracket(match),  # as the manage page says it
         "one": name(one),
         "two": name(two),
     }

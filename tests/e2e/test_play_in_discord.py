@@ -6,7 +6,8 @@ creates a four-entrant double elimination and starts it from its manage page. In
 page, Ada, Blaze, newbie and The Collector each press Join on the bot's announcement; then,
 match by match, the winner runs /report in the match's thread and the opponent presses
 Confirm, until the standings are posted. The site's public page and JSON agree with them.
-The match thread is saved at desktop and phone width (test-artifacts/t10-*), the site pages
+The organiser follows a match's "Thread in Discord" link from the manage page. The match
+thread is saved at desktop and phone width (test-artifacts/t10-*), the site pages
 this is the first test to show are checked with axe-core (test-artifacts/axe/t1*.json).
 """
 
@@ -177,6 +178,12 @@ def test_players_play_a_double_elimination_in_discord(
             )
             screenshot(page, "t12-manage-reported")
             axe(page, "t12-manage-reported")
+            # The organiser reads the match's thread from its row, in Discord's client.
+            page.locator(".m-row:has(.match-id:text-is('A'))").get_by_role(
+                "link", name="Thread in Discord"
+            ).click()
+            page.wait_for_url(re.compile(re.escape(f"{sim.url}/channels/{HQ}/") + r"\d+$"))
+            expect(page.get_by_text("Is that right?")).to_be_visible()
         discord.act_as(loser)
         if number == 0:
             screenshot(discord.page, "t10-discord-match-thread")

@@ -115,3 +115,20 @@ def test_the_manage_page_shows_reports_and_disputes(organiser, make_tournament):
     )
     operations.dispute(tournament, final.pk, discord_id=ADA, version=1)
     assert "Disputed:</strong> Blaze reported 2-1" in page(organiser, tournament)
+
+
+def test_a_called_match_links_to_its_thread_in_discord(organiser, make_tournament, settings):
+    """The organiser reads a match's thread (a dispute's, say) in one click: Discord's web
+    client at the thread, as Discord's own "Copy Link" gives it; no link before the call."""
+    settings.DISCORD_BASE_URL = "https://discord.com"
+    tournament = make_tournament(format="single_elimination")
+    operations.join(tournament, discord_id=ADA, name="Ada")
+    operations.join(tournament, discord_id=BLAZE, name="Blaze")
+    operations.start(tournament)
+    final = match(tournament, "A")
+    assert "Thread in Discord" not in page(organiser, tournament)
+    thread = 1300000000000000077
+    operations.match_called(tournament, final.pk, thread_id=thread)
+    link = f'href="https://discord.com/channels/{tournament.guild_id}/{thread}"'
+    shown = page(organiser, tournament)
+    assert link in shown and "Thread in Discord" in shown
