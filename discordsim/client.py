@@ -169,16 +169,23 @@ SCRIPT = """// Reload the client when the bot has answered something, unless som
   var seen = document.body.getAttribute("data-version");
   var url = document.body.getAttribute("data-version-url");
   if (!url) { return; }
-  // A pressed button or a sent command is already loading the page anew.
-  var leaving = false;
+  // A pressed button or a sent command is already loading the page anew; a person picked
+  // or typed something not yet sent, which a reload would throw away.
+  var leaving = false, editing = false;
   document.addEventListener("submit", function () { leaving = true; });
-  setInterval(function () {
-    if (leaving) { return; }
+  document.addEventListener("input", function () { editing = true; });
+  document.addEventListener("change", function () { editing = true; });
+  function busy() {
+    if (leaving || editing) { return true; }
     var active = document.activeElement;
-    if (active && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName)) { return; }
-    if (document.querySelector("dialog[open]")) { return; }
+    if (active && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName)) { return true; }
+    return document.querySelector("dialog[open]") !== null;
+  }
+  setInterval(function () {
+    if (busy()) { return; }
     fetch(url).then(function (r) { return r.json(); }).then(function (data) {
-      if (String(data.version) !== seen && !leaving) { window.location.reload(); }
+      // Asked again on the answer: the person may have started since the question.
+      if (String(data.version) !== seen && !busy()) { window.location.reload(); }
     }).catch(function () {});
   }, 1200);
 })();

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from discordsim import sample
+
 # Reference > User Agent: discordsim refuses /api/ calls that do not name their client as
 # "DiscordBot ($url, $versionNumber)", so these helpers, and the tests and benchmarks that call
 # its API with plain HTTP, send this.
@@ -72,6 +74,16 @@ class SimClient:
         if status >= 400:
             raise SimError(status, parsed)
         return parsed
+
+    def as_bot(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        """A REST call as the sample bot would make it (its token, a bot's User-Agent), such
+        as a post in a channel: `as_bot("POST", "/channels/1/messages", {"content": "hi"})`."""
+        data = json.dumps(body).encode() if body is not None else None
+        headers = {"Authorization": f"Bot {sample.BOT_TOKEN}"}
+        if data is not None:
+            headers["Content-Type"] = "application/json"
+        status, _, raw = self._send(method, f"{self.url}/api/v10{path}", data, headers)
+        return status, json.loads(raw) if raw else None
 
     # Scenario and logs ------------------------------------------------------------------------
 
