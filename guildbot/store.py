@@ -80,6 +80,14 @@ def database_work(function):
     return wrapper
 
 
+def on_shards(queryset, shard_ids: Iterable[int], shard_count: int):
+    """The rows (of any model with a `guild_id`) whose server is on these shards:
+    (guild_id >> 22) % shard_count in SQL, as `fightrise.snowflake.shard_of` and Discord's
+    gateway count them, so that only this process's shards are read."""
+    shard = Mod(F("guild_id").bitrightshift(22), Value(shard_count))
+    return queryset.annotate(shard=shard).filter(shard__in=list(shard_ids))
+
+
 @database_work
 def record_present(records: Iterable[GuildRecord]) -> int:
     """Create or refresh these servers as present (a join revives a server the bot left)."""
@@ -132,13 +140,8 @@ def reconcile_shards(
     listed = {record.guild_id for record in records} | set(still_in)
     with transaction.atomic():
         written = _write_present(records)
-        # (guild_id >> 22) % shard_count, in SQL: only this process's shards are read.
-        shard = Mod(F("guild_id").bitrightshift(22), Value(shard_count))
-        present = (
-            Guild.objects.present()
-            .annotate(shard=shard)
-            .filter(shard__in=shards)
-            .values_list("guild_id", flat=True)
+        present = on_shards(Guild.objects.present(), shards, shard_count).values_list(
+            "guild_id", flat=True
         )
         gone = [guild_id for guild_id in present if guild_id not in listed]
         left = _mark_left(gone)

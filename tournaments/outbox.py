@@ -21,13 +21,14 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, Value, Window
-from django.db.models.functions import Mod, RowNumber
+from django.db.models import Exists, F, OuterRef, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from guildbot.models import GuildConfig
+from guildbot.store import on_shards
 from tournaments.models import Match, Post, Tournament
 
 logger = logging.getLogger(__name__)
@@ -280,12 +281,6 @@ def refused_where(post: Post) -> tuple[int | None, list[str]]:
 # The delivery's side (the bot process, through sync_to_async)
 
 
-def _on_shards(queryset, shard_ids: Iterable[int], shard_count: int):
-    # (guild_id >> 22) % shard_count, in SQL, as guildbot.store.reconcile_shards selects.
-    shard = Mod(F("guild_id").bitrightshift(22), Value(shard_count))
-    return queryset.annotate(shard=shard).filter(shard__in=list(shard_ids))
-
-
 def heads(
     shard_ids: Iterable[int],
     shard_count: int,
@@ -303,7 +298,7 @@ def heads(
     rows = Post.objects.filter(state__in=UNFINISHED, tournament__guild__present=True)
     if tournament_id is not None:
         rows = rows.filter(tournament_id=tournament_id)
-    ranked = _on_shards(rows, shard_ids, shard_count).annotate(
+    ranked = on_shards(rows, shard_ids, shard_count).annotate(
         rank=Window(RowNumber(), partition_by=[F("tournament_id")], order_by=[F("due_at"), F("id")])
     )
     first = ranked.filter(rank=1).exclude(tournament_id__in=list(skip)).order_by("due_at", "id")
