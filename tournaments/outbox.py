@@ -337,7 +337,7 @@ def claim(post_id: int, token: str, *, lease: float, now: datetime | None = None
     )
     if not taken:
         return None
-    post = Post.objects.select_related("tournament").get(pk=post_id)
+    post = Post.objects.get(pk=post_id)
     if post.first_claimed_at is None:
         # What must stay as the first attempt had it: since when a retry looks for the
         # message it may have made, and the words' language (the server's, now), so that

@@ -86,8 +86,10 @@ class Plan:
 def plan(post: Post) -> Plan:
     """What to send for this post now, in its language (reads the database; call off the
     event loop)."""
-    tournament = Tournament.objects.select_related("guild", "created_by").get(pk=post.tournament_id)
-    config = GuildConfig.objects.filter(guild_id=tournament.guild_id).first()
+    tournament = Tournament.objects.select_related("guild__config", "created_by").get(
+        pk=post.tournament_id
+    )
+    config = getattr(tournament.guild, "config", None)  # a server never configured has none
     with translation.override(language(post, config)):
         return PLANS[post.kind](post, tournament, config)
 
@@ -317,9 +319,7 @@ def plan_cancelled(post, tournament, config) -> Plan:
 
 
 def _match(post: Post) -> Match:
-    return Match.objects.select_related("player_1", "player_2", "winner", "reported_by").get(
-        pk=post.match_id
-    )
+    return Match.objects.select_related("player_1", "player_2", "winner").get(pk=post.match_id)
 
 
 def _score(match: Match, scores, *, by: int | None) -> str:
