@@ -49,13 +49,6 @@ RECONCILE_LIMIT = 100
 UNKNOWN_CHANNEL, UNKNOWN_MESSAGE = 10003, 10008
 MISSING_ACCESS, MISSING_PERMISSIONS = 50001, 50013
 THREAD_ARCHIVED, THREAD_EXISTS, THREAD_LOCKED = 50083, 160004, 160005
-STYLES = {
-    "primary": discord.ButtonStyle.primary,
-    "secondary": discord.ButtonStyle.secondary,
-    "success": discord.ButtonStyle.success,
-    "danger": discord.ButtonStyle.danger,
-    "link": discord.ButtonStyle.link,
-}
 # What each step needs in its channel, to name what is missing when Discord says 50013.
 NEEDS = {
     "message": ("view_channel", "send_messages", "read_message_history"),
@@ -189,9 +182,7 @@ class Delivery:
             self.shard_ids, self.shard_count, skip=list(self.busy), limit=room
         )
         started = 0
-        for head in heads:
-            if head.tournament_id in self.busy:
-                continue
+        for head in heads:  # one per tournament, none of those already sending
             post = await db(outbox.claim)(head.pk, self.token, lease=self.lease)
             if post is None:
                 continue  # another process got it
@@ -348,14 +339,14 @@ class Delivery:
         starter = self._channel(post, channel_id).get_partial_message(post.message_id)
         if starter.guild is None:
             raise TimeoutError(f"server {post.guild_id} is not in the bot's cache yet")
-        try:
-            with self._refusals(post, channel_id, "thread"):
+        with self._refusals(post, channel_id, "thread"):
+            try:
                 thread = await starter.create_thread(name=name, auto_archive_duration=1440)
-        except discord.HTTPException as exc:
-            if exc.code == THREAD_EXISTS:
+            except discord.HTTPException as exc:
+                if exc.code != THREAD_EXISTS:
+                    raise
                 logger.info("Post %s: the thread exists already (160004)", post.pk)
                 return post.message_id
-            raise
         return thread.id
 
     async def _edit(self, post, edit: posts.Edit) -> None:
@@ -392,8 +383,6 @@ class Delivery:
                 MISSING_ACCESS: outbox.MISSING_ACCESS,
                 UNKNOWN_CHANNEL: outbox.UNKNOWN_CHANNEL,
             }.get(code)
-            if problem is None and code == THREAD_EXISTS:
-                raise
             detail = self._missing(post, channel_id, step) if problem else ""
             raise Refusal(
                 problem or outbox.REFUSED,

@@ -29,10 +29,10 @@ from django.utils import translation
 from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
-from guildbot.commands import NOT_IN_SERVER, manages_server, persons_language
+from guildbot.commands import NOT_IN_SERVER, manages_server, persons_language, reply
 from guildbot.models import GuildConfig
 from tournaments import operations, posts
-from tournaments.delivery import STYLES, db
+from tournaments.delivery import db
 from tournaments.models import Match, Tournament
 from tournaments.operations import Refused
 
@@ -248,21 +248,15 @@ class PressButton(
     async def callback(self, interaction: discord.Interaction) -> None:
         handler = ACTIONS.get(self.action)
         if handler is None or interaction.guild_id is None:
-            await sorry(interaction)
+            await reply(interaction, SORRY)
             return
         make, update = handler
         try:
             work = make(interaction, *self.ids)
         except TypeError:  # a custom_id with the wrong number of ids: not one we made
-            await sorry(interaction)
+            await reply(interaction, SORRY)
             return
         await answer(interaction, work, update=update)
-
-
-async def sorry(interaction: discord.Interaction) -> None:
-    with translation.override(persons_language(interaction)):
-        words = str(SORRY)
-    await interaction.response.send_message(words, ephemeral=True)
 
 
 def button_item(button: posts.Button) -> discord.ui.Item:
@@ -270,7 +264,7 @@ def button_item(button: posts.Button) -> discord.ui.Item:
     if button.url:
         return discord.ui.Button(label=button.label, style=discord.ButtonStyle.link, url=button.url)
     item = discord.ui.Button(
-        label=button.label, style=STYLES[button.style], custom_id=button.custom_id
+        label=button.label, style=discord.ButtonStyle[button.style], custom_id=button.custom_id
     )
     parts = button.custom_id.split(":")
     return PressButton(item, ":".join(parts[:2]), [int(part) for part in parts[2:]])
