@@ -771,6 +771,14 @@ def set_result(
     match at once leave one result, and the second is told.
     """
     row, board, match = _play(tournament, match_id, finished_too=fix)
+    return _result(row, board, match, score_1=score_1, score_2=score_2, fix=fix)
+
+
+def _result(
+    row: Tournament, board: _Board, match: Match, *, score_1: int, score_2: int, fix: bool = False
+) -> Played:
+    """set_result on a tournament already locked, with its match on the board: for the
+    organiser's result and for one standing from Discord's reports alike."""
     slot = winner_slot_for(row.best_of, score_1, score_2)
     disqualified = board.disqualified()
     if match.is_decided:
@@ -905,16 +913,15 @@ def _player(match: Match, discord_id: int) -> Entrant:
     )
 
 
-def _match_for_report(row: Tournament, match_id: int) -> Match:
+def _match_for_report(row: Tournament, match_id: int) -> tuple[_Board, Match]:
+    """The locked match on a board of the locked tournament, ready for the result should
+    the report stand (DoesNotExist if not there)."""
     if row.state != State.UNDERWAY:
         if row.state in OPEN:
             raise Refused(_("%(name)s has not started yet."), name=row.name)
         raise _closed(row)
-    return (
-        Match.objects.select_related("player_1", "player_2", "reported_by")
-        .select_for_update(of=("self",))
-        .get(pk=match_id, tournament=row)
-    )
+    board = _Board(row, row.structure())
+    return board, board.load_around(match_id)
 
 
 def _open_for_report(match: Match) -> None:
@@ -944,7 +951,7 @@ def report(
     confirm (a report replaces an unconfirmed one); when the opponent had already reported
     the same result, it stands at once."""
     row = _locked(tournament)
-    match = _match_for_report(row, match_id)
+    board, match = _match_for_report(row, match_id)
     _open_for_report(match)
     reporter = _player(match, discord_id)
     opponent = match.player_2 if reporter == match.player_1 else match.player_1
@@ -955,7 +962,7 @@ def report(
         and match.reported_by_id == opponent.pk
         and (match.reported_score_1, match.reported_score_2) == scores
     ):
-        played = set_result(row, match.pk, score_1=scores[0], score_2=scores[1])
+        played = _result(row, board, match, score_1=scores[0], score_2=scores[1])
         return Reported(played.match, reporter, opponent, played)
     match.reported_by = reporter
     match.reported_score_1, match.reported_score_2 = scores
@@ -977,8 +984,8 @@ def report(
 
 
 def _answerable(row: Tournament, match_id: int, *, discord_id: int, version: int):
-    """The match whose report (`version`) this person may confirm or dispute."""
-    match = _match_for_report(row, match_id)
+    """The match whose report (`version`) this person may confirm or dispute, and its board."""
+    board, match = _match_for_report(row, match_id)
     _open_for_report(match)
     answering = _player(match, discord_id)
     if match.state != Match.State.AWAITING_CONFIRMATION:
@@ -993,15 +1000,17 @@ def _answerable(row: Tournament, match_id: int, *, discord_id: int, version: int
         )
     if match.reported_by_id == answering.pk:
         raise Refused(_("You reported this score yourself: your opponent confirms it."))
-    return match, answering
+    return board, match, answering
 
 
 @transaction.atomic
 def confirm(tournament: Tournament, match_id: int, *, discord_id: int, version: int) -> Played:
     """The opponent confirms report `version`: the result stands, as the organiser's would."""
     row = _locked(tournament)
-    match, _ = _answerable(row, match_id, discord_id=discord_id, version=version)
-    return set_result(row, match.pk, score_1=match.reported_score_1, score_2=match.reported_score_2)
+    board, match, _ = _answerable(row, match_id, discord_id=discord_id, version=version)
+    return _result(
+        row, board, match, score_1=match.reported_score_1, score_2=match.reported_score_2
+    )
 
 
 @transaction.atomic
@@ -1009,7 +1018,7 @@ def dispute(tournament: Tournament, match_id: int, *, discord_id: int, version: 
     """The opponent disputes report `version`: the match waits for the organiser, who is
     told in the thread and settles it on the manage page (set_result)."""
     row = _locked(tournament)
-    match, answering = _answerable(row, match_id, discord_id=discord_id, version=version)
+    _, match, answering = _answerable(row, match_id, discord_id=discord_id, version=version)
     match.state = Match.State.DISPUTED
     match.save(update_fields=["state", "updated_at"])
     _bump(row)

@@ -214,3 +214,19 @@ def test_report_asks_for_the_thread_when_two_tournaments_are_underway(members):
     with pytest.raises(Refused, match=r"more than one match to play \(One, Two\)"):
         operations.current_match(one.guild_id, ADA)
     assert two
+
+
+def test_a_confirm_costs_what_the_organisers_result_costs(members):
+    """The opponent's Confirm stands the result on the tournament and match it already
+    locked: the same queries as the organiser entering a result, not a second lock."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    tournament = members()
+    report(tournament, COLLECTOR, "1-2")
+    a, b, reported = match(tournament, "A").pk, match(tournament, "B").pk, version(tournament)
+    with CaptureQueriesContext(connection) as confirmed:
+        operations.confirm(tournament, a, discord_id=ADA, version=reported)
+    with CaptureQueriesContext(connection) as entered:
+        operations.set_result(tournament, b, score_1=2, score_2=0)
+    assert len(confirmed) == len(entered), [q["sql"][:60] for q in confirmed]
