@@ -16,7 +16,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from guildbot.models import Guild
+from guildbot.models import Guild, GuildConfig
 from tournaments import bracket
 
 BEST_OF = (1, 3, 5, 7)
@@ -204,12 +204,18 @@ class Tournament(models.Model):
         return self.current_state() in (self.State.REGISTRATION, self.State.CHECK_IN)
 
     @property
+    def config(self) -> GuildConfig | None:
+        """The server's settings (joined by `objects.public()`), None if never configured."""
+        try:
+            return self.guild.config
+        except Guild.config.RelatedObjectDoesNotExist:
+            return None
+
+    @property
     def time_zone(self) -> str:
         """The server's time zone name, in which its times are entered and shown."""
-        try:
-            return self.guild.config.timezone
-        except Guild.config.RelatedObjectDoesNotExist:
-            return "UTC"
+        config = self.config
+        return config.timezone if config is not None else "UTC"
 
     def zone(self) -> tzinfo:
         return zone_named(self.time_zone)
@@ -268,10 +274,6 @@ class Entrant(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def is_walk_in(self) -> bool:
-        return self.discord_id is None
 
 
 class Match(models.Model):

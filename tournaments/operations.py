@@ -266,7 +266,7 @@ def _room(tournament: Tournament) -> int:
     return (counts["top"] or 0) + 1
 
 
-def _renumber(tournament: Tournament, entrants: Sequence[Entrant]) -> None:
+def _renumber(entrants: Sequence[Entrant]) -> None:
     """Seeds 1..n in this order. Changed rows lose their seed first: the seeds are unique
     and PostgreSQL checks that row by row."""
     moved = [e for seed, e in enumerate(entrants, 1) if e.seed != seed]
@@ -369,7 +369,7 @@ def remove_entrant(tournament: Tournament, *, entrant_id: int) -> Entrant:
 
 def _remove(row: Tournament, entrant: Entrant) -> Entrant:
     entrant.delete()
-    _renumber(row, _seeded(row))
+    _renumber(_seeded(row))
     _bump(row)
     outbox.entrants_changed(row)
     return entrant
@@ -391,7 +391,7 @@ def reorder(tournament: Tournament, *, order: Sequence[int]) -> list[Entrant]:
             field="order",
         )
     seeded = [entrants[pk] for pk in order]
-    _renumber(row, seeded)
+    _renumber(seeded)
     _bump(row)
     return seeded
 
@@ -488,7 +488,7 @@ def start(tournament: Tournament) -> Started:
         )
     if dropped:
         Entrant.objects.filter(pk__in=[e.pk for e in dropped]).delete()
-    _renumber(row, entrants)
+    _renumber(entrants)
     structure = bracket.build(row.format, len(entrants))
     by_seed = {e.seed: e for e in entrants}
     rows = []

@@ -19,7 +19,7 @@ from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from fightrise import discord_api
-from guildbot.models import GuildConfig, ShardHeartbeat
+from guildbot.models import ShardHeartbeat
 from tournaments import bracket, outbox
 from tournaments.models import Entrant, Match, Tournament
 
@@ -463,12 +463,11 @@ def manage_context(tournament: Tournament) -> dict[str, Any]:
         else:
             rows["now"].append(row)
     rows["done"].reverse()  # the latest results first: those are the ones still fixable
-    open_ = state in (Tournament.State.REGISTRATION, Tournament.State.CHECK_IN)
     return {
         "tournament": tournament,
         "state": state,
         "state_label": tournament.current_state_label(),
-        "open": open_,
+        "open": tournament.is_open,
         "entrants": entrants,
         "checked_in": sum(e.checked_in for e in entrants),
         "to_drop": [e for e in entrants if not e.checked_in]
@@ -489,7 +488,7 @@ def manage_context(tournament: Tournament) -> dict[str, Any]:
 def posting_context(tournament: Tournament) -> dict[str, Any]:
     """What the manage page says about the tournament in Discord: the bot offline, a post
     Discord refused and what to fix (with Retry), channels not set, posts on their way."""
-    config = GuildConfig.objects.filter(guild_id=tournament.guild_id).first()
+    config = tournament.config
     unset = [
         what
         for what, channel in (
