@@ -48,7 +48,7 @@ def managed_guild(request: HttpRequest, guild_id: str) -> Guild | None:
     if guilds is None:
         messages.warning(request, UNCONFIRMED_MANAGER)
         return None
-    guild = Guild.objects.present().select_related("config").filter(guild_id=snowflake).first()
+    guild = Guild.objects.present().filter(guild_id=snowflake).first()
     if guild is None or server_list.managed_guild(guilds, snowflake) is None:
         raise Http404("No such server")
     return guild

@@ -266,6 +266,12 @@ def _room(tournament: Tournament) -> int:
     return (counts["top"] or 0) + 1
 
 
+def _entrants_changed(row: Tournament) -> None:
+    """Who is in changed: a new version, and the announcement's count edited (coalesced)."""
+    _bump(row)
+    outbox.entrants_changed(row)
+
+
 def _renumber(entrants: Sequence[Entrant]) -> None:
     """Seeds 1..n in this order. Changed rows lose their seed first: the seeds are unique
     and PostgreSQL checks that row by row."""
@@ -296,8 +302,7 @@ def join(tournament: Tournament, *, discord_id: int, name: str, user=None) -> En
         seed=_room(row),
         checked_in=row.state == State.CHECK_IN,
     )
-    _bump(row)
-    outbox.entrants_changed(row)
+    _entrants_changed(row)
     return entrant
 
 
@@ -333,8 +338,7 @@ def check_in(tournament: Tournament, *, discord_id: int) -> Entrant:
         raise Refused(_("You are already checked in for %(name)s."), name=row.name)
     entrant.checked_in = True
     entrant.save(update_fields=["checked_in"])
-    _bump(row)
-    outbox.entrants_changed(row)
+    _entrants_changed(row)
     return entrant
 
 
@@ -348,8 +352,7 @@ def add_walk_in(tournament: Tournament, *, name: str) -> Entrant:
     ):
         raise Refused(_("There is already an entrant named %(name)s."), field="name", name=name)
     entrant = Entrant.objects.create(tournament=row, name=name, seed=_room(row), checked_in=True)
-    _bump(row)
-    outbox.entrants_changed(row)
+    _entrants_changed(row)
     return entrant
 
 
@@ -370,8 +373,7 @@ def remove_entrant(tournament: Tournament, *, entrant_id: int) -> Entrant:
 def _remove(row: Tournament, entrant: Entrant) -> Entrant:
     entrant.delete()
     _renumber(_seeded(row))
-    _bump(row)
-    outbox.entrants_changed(row)
+    _entrants_changed(row)
     return entrant
 
 

@@ -163,6 +163,9 @@ def _column_title(structure: bracket.Structure, side: bracket.Side, round: int, 
 
 
 def _source_text(structure: bracket.Structure, source: bracket.Source) -> str:
+    """ "Winner of C" for a slot not yet filled ("" for a seed's: a bye is never shown)."""
+    if source.kind is bracket.SourceKind.SEED:
+        return ""
     fed = structure.matches[source.value].identifier
     if source.kind is bracket.SourceKind.WINNER:
         return gettext("Winner of %(match)s") % {"match": fed}
@@ -179,8 +182,7 @@ def _lines(
         entrant = names.get(player_id) if player_id else None
         if entrant is None:
             source = spec.sources[slot]
-            text = "" if source.kind is bracket.SourceKind.SEED else _source_text(structure, source)
-            lines.append(Line(text, placeholder=True))
+            lines.append(Line(_source_text(structure, source), placeholder=True))
             continue
         won = match.winner_id is not None and match.winner_id == player_id
         shown = (
@@ -448,9 +450,7 @@ def manage_context(tournament: Tournament) -> dict[str, Any]:
         spec = structure.matches[match.index]
         players = (names.get(match.player_1_id), names.get(match.player_2_id))
         waiting_for = tuple(
-            ""
-            if player is not None or source.kind is bracket.SourceKind.SEED
-            else _source_text(structure, source)
+            "" if player is not None else _source_text(structure, source)
             for player, source in zip(players, spec.sources, strict=True)
         )
         row = MatchRow(
