@@ -293,17 +293,8 @@ def public_page(tournament: Tournament) -> PublicPage:
     if parts is None:
         entrants, matches = _rows(tournament)
         context = {
-            "tournament": tournament,
-            "state": tournament.current_state(),
-            "state_label": tournament.current_state_label(),
-            "entrants": entrants,
+            **_facts(tournament, entrants),
             "sides": bracket_sides(tournament, entrants, matches),
-            "standings": standings(entrants),
-            "checked_in": sum(e.checked_in for e in entrants),
-            "starts": StartTime.of(tournament),
-            "check_in_opens": StartTime.of(tournament, tournament.check_in_opens_at)
-            if tournament.check_in_opens_at
-            else None,
         }
         parts = (
             render_to_string("tournaments/_public_head.html", context),
@@ -464,24 +455,31 @@ def manage_context(tournament: Tournament) -> dict[str, Any]:
             rows["now"].append(row)
     rows["done"].reverse()  # the latest results first: those are the ones still fixable
     return {
-        "tournament": tournament,
-        "state": state,
-        "state_label": tournament.current_state_label(),
+        **_facts(tournament, entrants),
         "open": tournament.is_open,
-        "entrants": entrants,
-        "checked_in": sum(e.checked_in for e in entrants),
         "to_drop": [e for e in entrants if not e.checked_in]
         if state == Tournament.State.CHECK_IN
         else [],
         "full": len(entrants) >= tournament.max_entrants,
         "rows": rows,
         "match_count": len(matches),
+        **posting_context(tournament),
+    }
+
+
+def _facts(tournament: Tournament, entrants: list[Entrant]) -> dict[str, Any]:
+    """What the public page and the manage page both show of a tournament."""
+    return {
+        "tournament": tournament,
+        "state": tournament.current_state(),
+        "state_label": tournament.current_state_label(),
+        "entrants": entrants,
+        "checked_in": sum(e.checked_in for e in entrants),
         "standings": standings(entrants),
         "starts": StartTime.of(tournament),
         "check_in_opens": StartTime.of(tournament, tournament.check_in_opens_at)
         if tournament.check_in_opens_at
         else None,
-        **posting_context(tournament),
     }
 
 
