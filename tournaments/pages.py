@@ -9,10 +9,12 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from django.core.cache import cache
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import formats, translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, pgettext
@@ -387,15 +389,24 @@ class MatchRow:
     match: Match
     players: tuple[Entrant | None, Entrant | None]
     waiting_for: tuple[str, str]
-    wins: int
-    guild_id: int
+    tournament: Tournament
+
+    @property
+    def wins(self) -> int:
+        """Games that win the set: a score box goes no higher."""
+        return (self.tournament.best_of + 1) // 2
+
+    @cached_property
+    def url(self) -> str:
+        """Where the row's forms post: a result, a reset, a disqualification."""
+        return reverse("tournaments:match", args=[self.tournament.slug, self.match.pk])
 
     @property
     def thread_url(self) -> str | None:
         """The match's thread in Discord, once the bot has called it there."""
         if self.match.thread_id is None:
             return None
-        return discord_api.client_url(self.guild_id, self.match.thread_id)
+        return discord_api.client_url(self.tournament.guild_id, self.match.thread_id)
 
     @property
     def where(self) -> str:
@@ -444,9 +455,7 @@ def manage_context(tournament: Tournament) -> dict[str, Any]:
             "" if player is not None else _source_text(structure, source)
             for player, source in zip(players, spec.sources, strict=True)
         )
-        row = MatchRow(
-            match, players, waiting_for, (tournament.best_of + 1) // 2, tournament.guild_id
-        )
+        row = MatchRow(match, players, waiting_for, tournament)
         if match.state == Match.State.COMPLETE:
             rows["done"].append(row)
         elif match.state == Match.State.PENDING:
