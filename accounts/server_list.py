@@ -266,11 +266,18 @@ def confirmed_guilds(request, *, max_age: float = CONFIRM_MAX_AGE) -> list[dict[
     return None
 
 
+def find_guild(guilds: list[dict[str, Any]], guild_id: int) -> dict[str, Any] | None:
+    """The server `guild_id` from a person's list (they are in it), else None."""
+    for guild in guilds:
+        if parse_discord_id(str(guild.get("id", ""))) == guild_id:
+            return guild
+    return None
+
+
 def managed_guild(guilds: list[dict[str, Any]], guild_id: int) -> dict[str, Any] | None:
     """The server `guild_id` from a person's list when they may manage it there (owner,
     Administrator or Manage Server), else None. Decide on confirmed_guilds' list."""
-    for guild in guilds:
-        if parse_discord_id(str(guild.get("id", ""))) == guild_id:
-            owner = bool(guild.get("owner"))
-            return guild if may_manage(guild.get("permissions"), owner=owner) else None
-    return None
+    guild = find_guild(guilds, guild_id)
+    if guild is None:
+        return None
+    return guild if may_manage(guild.get("permissions"), owner=bool(guild.get("owner"))) else None

@@ -34,10 +34,6 @@ UNCONFIRMED_MEMBER = _(
 )
 
 
-def _in_list(guilds, guild_id: int) -> bool:
-    return any(parse_discord_id(str(guild.get("id", ""))) == guild_id for guild in guilds)
-
-
 def managed_guild(request: HttpRequest, guild_id: str) -> Guild | None:
     """The present Guild `guild_id` when this person may manage it; None when Discord could
     not confirm their list (say so and send them back); Http404 for everyone else."""
@@ -81,7 +77,7 @@ def confirm_member(request: HttpRequest, tournament: Tournament) -> None:
     guilds = server_list.confirmed_guilds(request)
     if guilds is None:
         raise Refused(UNCONFIRMED_MEMBER)
-    if not _in_list(guilds, tournament.guild_id):
+    if server_list.find_guild(guilds, tournament.guild_id) is None:
         raise Refused(
             _("Only members of %(server)s can enter %(name)s."),
             server=tournament.guild.name,
@@ -106,7 +102,7 @@ class Viewer:
         guilds = server_list.current(request).guilds
         return cls(
             signed_in=True,
-            member=_in_list(guilds, tournament.guild_id),
+            member=server_list.find_guild(guilds, tournament.guild_id) is not None,
             manager=server_list.managed_guild(guilds, tournament.guild_id) is not None,
             entrant=tournament.entrants.filter(discord_id=user.discord_id).first(),
         )
