@@ -116,7 +116,9 @@ class Tournaments(commands.Cog):
         ),
     )
     async def list_tournaments(self, interaction: discord.Interaction) -> None:
-        await interactions.answer(interaction, interactions.list_tournaments(interaction))
+        await interactions.answer(
+            interaction, interactions.list_tournaments(interaction), writes=False
+        )
 
     @tournament.command(
         name=slash(pgettext_lazy("slash command name", "start")),
@@ -150,7 +152,7 @@ class Tournaments(commands.Cog):
         )
     )
     async def manage(self, interaction: discord.Interaction, name: str | None = None) -> None:
-        await interactions.answer(interaction, interactions.manage(interaction, name))
+        await interactions.answer(interaction, interactions.manage(interaction, name), writes=False)
 
 
 async def setup(bot: commands.AutoShardedBot) -> None:

@@ -75,12 +75,17 @@ def in_the_servers_language(guild_id: int | None, say: Callable[[], str]) -> str
 
 
 async def answer(
-    interaction: discord.Interaction, work: Callable[[], str], *, update: bool = False
+    interaction: discord.Interaction,
+    work: Callable[[], str],
+    *,
+    update: bool = False,
+    writes: bool = True,
 ) -> None:
     """Run `work` (sync, database) in the person's language and answer with its words:
     ephemerally, or with `update` by editing the message whose button was pressed (its
     buttons removed; such words are the server's, in its language). A refusal is always an
-    ephemeral reply to the one person."""
+    ephemeral reply to the one person. Work that `writes` may have posts for Discord: the
+    delivery is nudged to look at once; a read (a list, a link) nudges nothing."""
     language = persons_language(interaction)
     task = asyncio.ensure_future(db(in_language(work, language))())
     done, _pending = await asyncio.wait({task}, timeout=DEFER_AFTER)
@@ -106,7 +111,7 @@ async def answer(
         await interaction.followup.send(words, ephemeral=True, **quiet)
     else:
         await interaction.response.send_message(words, ephemeral=True, **quiet)
-    if not refused:
+    if writes and not refused:
         nudge(interaction.client)
 
 

@@ -400,3 +400,13 @@ def test_a_time_in_a_refusal_is_a_discord_timestamp(make_tournament):
     opens = int(tournament.check_in_opens_at.timestamp())
     assert said.words.endswith(f"<t:{opens}:F>.")
     assert said.words.startswith("Der Check-in für Friday Fights")
+
+
+def test_a_read_nudges_no_delivery(make_tournament):
+    """/tournament list and manage write no posts (the cog answers them with writes=False):
+    the delivery is not woken for nothing, where a join wakes it."""
+    make_tournament(entrants=2)
+    who, said, delivery = person(ADA, manage=True)
+    answer(who, interactions.list_tournaments(who), writes=False)
+    answer(who, interactions.manage(who, None), writes=False)
+    assert said.kinds == ["reply", "reply"] and delivery.nudged == 0
