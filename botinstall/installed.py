@@ -43,7 +43,8 @@ EFFECTS = {
     "SEND_MESSAGES_IN_THREADS": gettext_noop("It cannot post in match threads."),
 }
 GENERIC_EFFECT = gettext_noop("Features that need this permission will not work.")
-# fightrise.permissions.LABELS of the permissions in EFFECTS, marked for the catalogues.
+# fightrise.permissions.LABELS of the permissions in EFFECTS, marked for the catalogues
+# (makemessages reads only literals; tests/botinstall/test_status.py holds the two together).
 PERMISSION_NAMES = (
     gettext_noop("View Channels"),
     gettext_noop("Send Messages"),

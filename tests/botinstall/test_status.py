@@ -67,3 +67,12 @@ def test_it_answers_head_and_refuses_post(client):
     installed(client)
     assert client.head("/bot/install/status/", {"guild_id": GUILD_ID}).status_code == 200
     assert client.post("/bot/install/status/", {"guild_id": GUILD_ID}).status_code == 405
+
+
+def test_every_permission_an_install_explains_has_its_name_in_the_catalogues():
+    """The success page translates each missing permission's name as Discord's client shows
+    it: the names marked for the catalogues are exactly those of the permissions explained."""
+    from botinstall.installed import EFFECTS, PERMISSION_NAMES
+    from fightrise.permissions import LABELS
+
+    assert sorted(PERMISSION_NAMES) == sorted(LABELS[name] for name in EFFECTS)
