@@ -6,7 +6,6 @@ refusals for good stop the queue, a 503 waits, a deleted message is not edited."
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from datetime import timedelta
 
 import discord
@@ -20,6 +19,7 @@ from discordsim import sample
 from discordsim.testing import running_sim
 from fightrise.snowflake import shard_of
 from guildbot.models import GuildConfig
+from tests.discordsim.helpers import running
 from tournaments import operations, outbox, posts
 from tournaments.delivery import Delivery
 from tournaments.models import Match, Post, Tournament
@@ -67,19 +67,9 @@ def hq(make_guild):
     return guild
 
 
-@contextlib.asynccontextmanager
-async def connected():
+def connected():
     """A discord.py client with the GUILDS intent, connected and ready (servers cached)."""
-    client = discord.Client(intents=discord.Intents(guilds=True), guild_ready_timeout=0.05)
-    await client.login(sample.BOT_TOKEN)
-    task = asyncio.create_task(client.connect())
-    try:
-        await asyncio.wait_for(client.wait_until_ready(), 10)
-        yield client
-    finally:
-        await client.close()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(task, 5)
+    return running(discord.Client(intents=discord.Intents(guilds=True), guild_ready_timeout=0.05))
 
 
 def deliver(*, shard_ids=(0,), shard_count=1, before=None, lease=30.0) -> int:
