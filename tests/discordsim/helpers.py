@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 import discord
 import requests
+import yarl
 import zstandard
 
 from discordsim import sample
@@ -53,6 +54,16 @@ async def until(predicate: Callable[[], object], timeout: float = 5.0) -> None:
 ZLIB_SUFFIX = b"\x00\x00\xff\xff"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 GUILDS = 1
+
+
+def point_discordpy_at(monkeypatch, sim) -> None:
+    """Point discord.py at the simulator `sim`: its REST base and its default gateway."""
+    monkeypatch.setattr(discord.http.Route, "BASE", f"{sim.url}/api/v10")
+    monkeypatch.setattr(
+        discord.gateway.DiscordWebSocket,
+        "DEFAULT_GATEWAY",
+        yarl.URL(sim.url.replace("http", "ws") + "/gateway"),
+    )
 
 
 @contextlib.asynccontextmanager

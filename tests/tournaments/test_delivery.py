@@ -10,7 +10,6 @@ from datetime import timedelta
 
 import discord
 import pytest
-import yarl
 from asgiref.sync import sync_to_async
 from django.db import connections
 from django.utils import timezone
@@ -19,7 +18,7 @@ from discordsim import sample
 from discordsim.testing import running_sim
 from fightrise.snowflake import shard_of
 from guildbot.models import GuildConfig
-from tests.discordsim.helpers import running
+from tests.discordsim.helpers import point_discordpy_at, running
 from tournaments import operations, outbox, posts
 from tournaments.delivery import Delivery
 from tournaments.models import Match, Post, Tournament
@@ -41,12 +40,7 @@ def sim_server():
 @pytest.fixture
 def sim(sim_server, monkeypatch):
     sim_server.reset()
-    monkeypatch.setattr(discord.http.Route, "BASE", f"{sim_server.url}/api/v10")
-    monkeypatch.setattr(
-        discord.gateway.DiscordWebSocket,
-        "DEFAULT_GATEWAY",
-        yarl.URL(sim_server.url.replace("http", "ws") + "/gateway"),
-    )
+    point_discordpy_at(monkeypatch, sim_server)
     return sim_server
 
 
