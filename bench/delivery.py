@@ -37,7 +37,7 @@ from bench.common import (
 )
 from discordsim import sample
 from discordsim.testing import SimClient
-from guildbot.models import Guild, GuildConfig
+from guildbot.models import Guild, GuildConfig, ShardHeartbeat
 from tests.e2e.conftest import bot_servers, present, wait_for
 from tests.e2e.discordplay import (
     ANNOUNCEMENTS,
@@ -136,6 +136,17 @@ def waiting(bot: Bot, condition: Callable[[], object], *, timeout: float, messag
         return condition()
 
     return wait_for(check, timeout=timeout, interval=0.05, message=message)
+
+
+def settled(bot: Bot, sim: SimClient, guild_ids) -> None:
+    """The idle bot settled: its commands synced and each server's shard heard from."""
+    waiting(bot, lambda: sim.commands(), timeout=30, message="the commands synced")
+    waiting(
+        bot,
+        lambda: all(ShardHeartbeat.objects.online(int(guild_id)) for guild_id in guild_ids),
+        timeout=30,
+        message="a heartbeat from each server's shard",
+    )
 
 
 def memory(bot: Bot, players: dict[str, list[str]]) -> dict:
@@ -294,7 +305,7 @@ def run() -> dict:
             waiting(bot, lambda: expected <= present(), timeout=60, message="the servers recorded")
             for guild_id in underway_players:
                 configure(scenario, guild_id)
-            time.sleep(3)  # the idle bot settles (commands synced, first heartbeat)
+            settled(bot, sim, underway_players)
             figures = {"memory": memory(bot, underway_players)}
             figures["round_one"] = round_one(bot, sim, hq_players)
             figures["confirm"] = play(bot, sim, hq_players[:PLAYED])
