@@ -71,11 +71,7 @@ def test_a_sixteen_player_double_elimination_runs_in_discord(
         lambda: "**16** of 16 entrants" in sim.messages(ANNOUNCEMENTS)[0]["content"],
         message="the entrant count edited in",
     )
-    edits = [
-        r
-        for r in sim.requests(f"/api/v10/channels/{ANNOUNCEMENTS}/messages/*")
-        if r["method"] == "PATCH"
-    ]
+    edits = sim.requests(f"/api/v10/channels/{ANNOUNCEMENTS}/messages/*", method="PATCH")
     assert len(edits) < 8, "joins in a burst make a few edits, not one each"
 
     # Check-in opens by itself when its time comes; everyone checks in.
@@ -235,7 +231,7 @@ def test_the_bot_killed_mid_round_picks_up_where_it_stopped(sim, hq, start_bot, 
     sim.set_latency(path, 800, method="POST")
     tournament = underway(ada, hq)
     wait_for(
-        lambda: any(r["status"] is None for r in sim.requests(path) if r["method"] == "POST"),
+        lambda: any(r["status"] is None for r in sim.requests(path, method="POST")),
         timeout=30,
         message=f"{held} on its way",
     )
@@ -264,7 +260,7 @@ def test_sigterm_gives_back_the_post_being_sent_and_stops_within_seconds(
     sim.set_latency(path, 1500, method="POST")
     tournament = underway(organiser(make_user), hq)
     wait_for(
-        lambda: any(r["status"] is None for r in sim.requests(path) if r["method"] == "POST"),
+        lambda: any(r["status"] is None for r in sim.requests(path, method="POST")),
         timeout=30,
         message="a thread on its way",
     )

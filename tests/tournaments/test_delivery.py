@@ -288,7 +288,7 @@ def test_an_edit_is_drawn_from_now_and_a_deleted_message_is_left_alone(
     deliver()
     (announcement,) = sim.messages(ANNOUNCEMENTS)
     assert "**3** of 64 entrants" in announcement["content"]
-    edits = [r for r in sim.requests(f"{ANNOUNCEMENTS_PATH}/*") if r["method"] == "PATCH"]
+    edits = sim.requests(f"{ANNOUNCEMENTS_PATH}/*", method="PATCH")
     assert len(edits) == 1  # three joins, one edit
 
     async def delete(client):
