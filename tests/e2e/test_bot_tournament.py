@@ -35,6 +35,7 @@ from tests.e2e.discordplay import (
     underway,
     with_button,
 )
+from tests.tournaments.conftest import match
 from tests.tournaments.standard import standard_placements
 from tournaments import bracket, operations
 from tournaments.models import Match, Post, Tournament
@@ -106,18 +107,18 @@ def test_a_sixteen_player_double_elimination_runs_in_discord(
             .exclude(identifier__in=played)
             .select_related("player_1", "player_2")
         )
-        for match in ready:
-            one, two = match.player_1, match.player_2
+        for current in ready:
+            one, two = current.player_1, current.player_2
             winner, loser = (one, two) if one.seed < two.seed else (two, one)
-            if match.side == bracket.Side.GRAND_FINAL and not match.is_reset:
+            if current.side == bracket.Side.GRAND_FINAL and not current.is_reset:
                 winner, loser = loser, winner  # the losers' side takes game one: a reset
-            thread = str(match.thread_id)
+            thread = str(current.thread_id)
             said = run(sim, thread, str(winner.discord_id), "report", score="2-1")
-            assert f"You reported 2-1 for match {match.identifier}" in said
+            assert f"You reported 2-1 for match {current.identifier}" in said
             prompt = wait_for(lambda thread=thread: with_button(sim, thread, "fr:confirm:"))
             assert f"<@{loser.discord_id}>" in prompt["content"]
             assert "✅" in press(sim, prompt, "Confirm", str(loser.discord_id))
-            played.add(match.identifier)
+            played.add(current.identifier)
         return ready
 
     # Round one, and a dispute in it: the organiser settles it as the operation would.
@@ -125,9 +126,7 @@ def test_a_sixteen_player_double_elimination_runs_in_discord(
         lambda: Match.objects.filter(tournament=tournament, state=Match.State.CALLED).count() == 8,
         message="round 1 called",
     )
-    first = Match.objects.select_related("player_1", "player_2").get(
-        tournament=tournament, identifier="A"
-    )
+    first = match(tournament, "A")
     thread = str(first.thread_id)
     assert "not your match" in run(sim, thread, players[5], "report", score="2-0")
     assert "cannot end a best of 3" in run(
