@@ -20,7 +20,7 @@ from fightrise.snowflake import shard_of
 from guildbot.models import GuildConfig
 from tests.discordsim.helpers import point_discordpy_at, running
 from tournaments import operations, outbox, posts
-from tournaments.delivery import Delivery
+from tournaments.delivery import Delivery, view_of
 from tournaments.models import Match, Post, Tournament
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,6 +28,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 HQ = sample.FIGHTRISE_HQ_ID
 ANNOUNCEMENTS = sample.channel_id(HQ, "announcements")
 MATCHES = sample.channel_id(HQ, "matches")
+ANNOUNCEMENTS_PATH = f"/api/v10/channels/{ANNOUNCEMENTS}/messages"
 Kind, State = Post.Kind, Post.State
 
 
@@ -139,7 +140,7 @@ def test_a_message_made_before_a_crash_is_found_not_sent_again(sim, hq, make_tou
 
     async def made_before(client):
         channel = client.get_partial_messageable(int(ANNOUNCEMENTS))
-        await channel.send(said.content, view=_view(said))
+        await channel.send(said.content, view=view_of(said))
 
     crashed(post)
     deliver(before=made_before)
@@ -179,12 +180,6 @@ def test_a_call_made_before_a_crash_is_found_in_the_language_it_was_sent_in(
     assert (post.state, post.message_id) == (State.DONE, int(call["id"]))
     (first,) = sim.messages(str(post.thread_id))
     assert "/melden ergebnis:2-1" in first["content"]  # the thread's first message, German too
-
-
-def _view(message):
-    from tournaments.delivery import view_of
-
-    return view_of(message)
 
 
 def test_a_thread_that_exists_is_taken_as_made(sim, hq, make_tournament):
@@ -266,7 +261,7 @@ def test_no_channel_set_waits_for_the_organiser(sim, hq, make_tournament):
 
 def test_a_server_error_waits_with_backoff_then_goes(sim, hq, make_tournament):
     tournament = make_tournament(guild=hq)
-    path = f"/api/v10/channels/{ANNOUNCEMENTS}/messages"
+    path = ANNOUNCEMENTS_PATH
     sim.add_fault(path, status=503, count=1, method="POST")  # discord.py retries 500s itself
     deliver()
     post = tournament.posts.get()
@@ -300,9 +295,6 @@ def test_an_edit_is_drawn_from_now_and_a_deleted_message_is_left_alone(
     edit = tournament.posts.filter(kind=Kind.ANNOUNCEMENT_EDIT).order_by("-id").first()
     assert edit.state == State.DONE  # nothing to edit, and nothing else held up
     assert sim.messages(ANNOUNCEMENTS) == []
-
-
-ANNOUNCEMENTS_PATH = f"/api/v10/channels/{ANNOUNCEMENTS}/messages"
 
 
 def test_each_tournament_posts_in_order_and_only_on_its_shard(sim, hq, make_tournament):
