@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 
-from bench.common import BASE_DIR, ENVIRONMENT, WORKDIR, discordsim, prepare_database, rss_mb
+from bench.common import BASE_DIR, ENVIRONMENT, discordsim, prepare_database, rss_mb, runbot
 from discordsim import sample
 
 SERVERS = 2500
@@ -43,27 +43,17 @@ def present_count() -> int:
 
 
 def time_runbot() -> tuple[float, float]:
-    env = {**os.environ, **ENVIRONMENT, "LOG_LEVEL": "INFO"}
-    log = (WORKDIR / "runbot.log").open("wb")
     started = time.monotonic()
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "runbot", "--shard-count", "1", "--shard-ids", "0"],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    process = runbot("--shard-count", "1", "--shard-ids", "0")
     try:
         while present_count() < SERVERS:
-            if process.poll() is not None or time.monotonic() - started > 120:
-                raise RuntimeError(f"runbot did not record {SERVERS} servers: see {log.name}")
+            if process.popen.poll() is not None or time.monotonic() - started > 120:
+                raise RuntimeError(f"runbot did not record {SERVERS} servers: see {process.log}")
             time.sleep(0.05)
         elapsed = time.monotonic() - started
-        memory = rss_mb(process.pid)
+        memory = rss_mb(process.popen.pid)
     finally:
-        process.terminate()
-        process.wait(timeout=15)
-        log.close()
+        process.close(timeout=15)
     return elapsed, memory
 
 

@@ -24,7 +24,7 @@ sys.path.insert(0, str(BASE_DIR))
 from discordsim import sample  # noqa: E402
 from discordsim.testing import SimClient  # noqa: E402
 from tests.outage import press_authorize  # noqa: E402
-from tests.servers import free_port, gunicorn, wait_until_up  # noqa: E402
+from tests.servers import Process, free_port, gunicorn, wait_until_up  # noqa: E402
 
 WORKDIR = Path(tempfile.mkdtemp(prefix="fightrise-bench-"))
 SIM_PORT = free_port()
@@ -84,6 +84,15 @@ def rss_mb(pid: int) -> float:
 def children(pid: int) -> list[int]:
     path = Path(f"/proc/{pid}/task/{pid}/children")
     return [int(child) for child in path.read_text().split()] if path.exists() else []
+
+
+def runbot(*options: str) -> Process:
+    """`manage.py runbot` with `options`, as production runs it, logging at INFO to
+    runbot.log in the bench's directory (its .log); close() stops it, killing it if need be."""
+    env = {**os.environ, **ENVIRONMENT, "LOG_LEVEL": "INFO"}
+    return Process(
+        [sys.executable, "manage.py", "runbot", *options], env, log=WORKDIR / "runbot.log"
+    )
 
 
 @contextlib.contextmanager

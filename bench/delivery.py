@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import os
 import random
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -29,19 +27,17 @@ from datetime import timedelta
 from django.utils import timezone
 
 from bench.common import (
-    BASE_DIR,
-    ENVIRONMENT,
-    WORKDIR,
     children,
     discordsim,
     median,
     percentile,
     prepare_database,
     rss_mb,
+    runbot,
 )
 from discordsim import sample
 from discordsim.testing import SimClient
-from guildbot.models import Guild, GuildConfig
+from guildbot.models import Guild, GuildConfig, ShardHeartbeat
 from tests.e2e.conftest import bot_servers, present, wait_for
 from tests.e2e.discordplay import (
     ANNOUNCEMENTS,
@@ -111,18 +107,11 @@ class Bot:
     """`manage.py runbot` as production runs it, its output in the bench's directory."""
 
     def __init__(self) -> None:
-        self.log = (WORKDIR / "runbot.log").open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "runbot"],
-            cwd=BASE_DIR,
-            env={**os.environ, **ENVIRONMENT, "LOG_LEVEL": "INFO"},
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
+        self.process = runbot()
 
     def rss_mb(self) -> float:
         """Its resident memory and its children's."""
-        pids, total = [self.process.pid], 0.0
+        pids, total = [self.process.popen.pid], 0.0
         while pids:
             pid = pids.pop()
             total += rss_mb(pid)
@@ -130,13 +119,13 @@ class Bot:
         return total
 
     def check(self) -> None:
-        if self.process.poll() is not None:
-            raise RuntimeError(f"runbot exited with {self.process.returncode}: see {self.log.name}")
+        if self.process.popen.poll() is not None:
+            code = self.process.popen.returncode
+            raise RuntimeError(f"runbot exited with {code}: see {self.process.log}")
 
     def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=15)
-        self.log.close()
+        """SIGTERM, then up to 15 s; killed if it is still running."""
+        self.process.close(timeout=15)
 
 
 def waiting(bot: Bot, condition: Callable[[], object], *, timeout: float, message: str):
@@ -147,6 +136,17 @@ def waiting(bot: Bot, condition: Callable[[], object], *, timeout: float, messag
         return condition()
 
     return wait_for(check, timeout=timeout, interval=0.05, message=message)
+
+
+def settled(bot: Bot, sim: SimClient, guild_ids) -> None:
+    """The idle bot settled: its commands synced and each server's shard heard from."""
+    waiting(bot, lambda: sim.commands(), timeout=30, message="the commands synced")
+    waiting(
+        bot,
+        lambda: all(ShardHeartbeat.objects.online(int(guild_id)) for guild_id in guild_ids),
+        timeout=30,
+        message="a heartbeat from each server's shard",
+    )
 
 
 def memory(bot: Bot, players: dict[str, list[str]]) -> dict:
@@ -305,7 +305,7 @@ def run() -> dict:
             waiting(bot, lambda: expected <= present(), timeout=60, message="the servers recorded")
             for guild_id in underway_players:
                 configure(scenario, guild_id)
-            time.sleep(3)  # the idle bot settles (commands synced, first heartbeat)
+            settled(bot, sim, underway_players)
             figures = {"memory": memory(bot, underway_players)}
             figures["round_one"] = round_one(bot, sim, hq_players)
             figures["confirm"] = play(bot, sim, hq_players[:PLAYED])

@@ -24,6 +24,45 @@ from discordsim.testing import USER_AGENT
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+class Process:
+    """A child process whose output goes to a file we can read while it runs: `log`, or a
+    temporary file that close() removes."""
+
+    def __init__(self, args: list[str], env: dict[str, str], log: Path | None = None):
+        self._temporary = log is None
+        self.log = Path(tempfile.mkstemp(prefix="e2e-", suffix=".log")[1]) if log is None else log
+        self._file = self.log.open("wb")
+        self.popen = subprocess.Popen(
+            args, cwd=BASE_DIR, env=env, stdout=self._file, stderr=subprocess.STDOUT
+        )
+
+    def output(self) -> str:
+        self._file.flush()
+        return self.log.read_text(errors="replace")
+
+    def stop(self, timeout: float = 10) -> float:
+        """SIGTERM, then wait; returns the seconds it took to exit. Killed if it has not
+        exited in `timeout` (and TimeoutExpired raised)."""
+        started = time.monotonic()
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+                raise
+        return time.monotonic() - started
+
+    def close(self, timeout: float = 10) -> None:
+        """Stopped (killed if need be), its log file closed; a temporary log is removed."""
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.stop(timeout)
+        self._file.close()
+        if self._temporary:
+            self.log.unlink(missing_ok=True)
+
+
 @dataclass(frozen=True)
 class Server:
     """A running gunicorn: its URL (also what str() gives), its master process, its log."""

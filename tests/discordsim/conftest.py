@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import discord
 import pytest
 import requests
-import yarl
 
 from discordsim import sample
 from discordsim.testing import USER_AGENT, SimClient, running_sim
-from tests.discordsim.helpers import GUILDS, Listener, query_of
+from tests.discordsim.helpers import GUILDS, Listener, point_discordpy_at, query_of
 
 CLIENT_AUTH = (sample.CLIENT_ID, sample.CLIENT_SECRET)
 
@@ -91,12 +89,7 @@ def login(sim: SimClient, exchange):
 @pytest.fixture
 def discord_at(sim, monkeypatch):
     """Point discord.py at the simulator: REST base and the default gateway."""
-    monkeypatch.setattr(discord.http.Route, "BASE", f"{sim.url}/api/v10")
-    monkeypatch.setattr(
-        discord.gateway.DiscordWebSocket,
-        "DEFAULT_GATEWAY",
-        yarl.URL(sim.url.replace("http", "ws") + "/gateway"),
-    )
+    point_discordpy_at(monkeypatch, sim)
     return sim
 
 

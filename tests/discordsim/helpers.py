@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import json
 import secrets
 import threading
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
+import discord
 import requests
+import yarl
 import zstandard
 
 from discordsim import sample
@@ -51,6 +54,44 @@ async def until(predicate: Callable[[], object], timeout: float = 5.0) -> None:
 ZLIB_SUFFIX = b"\x00\x00\xff\xff"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 GUILDS = 1
+
+
+def point_discordpy_at(monkeypatch, sim) -> None:
+    """Point discord.py at the simulator `sim`: its REST base and its default gateway."""
+    monkeypatch.setattr(discord.http.Route, "BASE", f"{sim.url}/api/v10")
+    monkeypatch.setattr(
+        discord.gateway.DiscordWebSocket,
+        "DEFAULT_GATEWAY",
+        yarl.URL(sim.url.replace("http", "ws") + "/gateway"),
+    )
+
+
+@contextlib.asynccontextmanager
+async def running(client: discord.Client, *, wait_ready: bool = True) -> AsyncIterator:
+    """`client` (a discord.py client) logged in with the sample bot's token and connected, by
+    default ready (its servers cached); closed on the way out, its connect() task awaited."""
+    await client.login(sample.BOT_TOKEN)
+    task = asyncio.create_task(client.connect())
+    try:
+        if wait_ready:
+            ready = asyncio.ensure_future(client.wait_until_ready())
+            done, _ = await asyncio.wait(
+                [task, ready], timeout=10, return_when=asyncio.FIRST_COMPLETED
+            )
+            ready.cancel()
+            if task in done:
+                task.result()
+            assert client.is_ready()
+        yield client
+    finally:
+        # Closing while discord.py still waits out guild_ready_timeout makes it dispatch events
+        # from a closed client, so let READY happen first.
+        if not task.done():
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(client.wait_until_ready(), 10)
+        await client.close()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(task, 5)
 
 
 class RawGateway:

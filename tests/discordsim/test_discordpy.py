@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 
 import discord
@@ -11,7 +10,7 @@ import pytest
 
 from discordsim import sample
 from discordsim.state import State
-from tests.discordsim.helpers import until
+from tests.discordsim.helpers import running, until
 
 
 class Events:
@@ -55,31 +54,9 @@ class PlainBot(Events, discord.Client):
         discord.Client.__init__(self, **options)
 
 
-@contextlib.asynccontextmanager
-async def connected(bot_class=ShardedBot, *, wait_ready: bool = True, **options):
+def connected(bot_class=ShardedBot, *, wait_ready: bool = True, **options):
     options.setdefault("intents", discord.Intents.default())
-    client = bot_class(guild_ready_timeout=0.05, **options)
-    await client.login(sample.BOT_TOKEN)
-    task = asyncio.create_task(client.connect())
-    try:
-        if wait_ready:
-            done, _ = await asyncio.wait(
-                [task, asyncio.ensure_future(client.wait_until_ready())],
-                timeout=10,
-                return_when=asyncio.FIRST_COMPLETED,
-            )
-            if task in done:
-                task.result()
-            assert client.is_ready()
-        yield client
-    finally:
-        # Closing while discord.py still waits out guild_ready_timeout makes it dispatch events
-        # from a closed client, so let READY happen first.
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(client.wait_until_ready(), 10)
-        await client.close()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(task, 5)
+    return running(bot_class(guild_ready_timeout=0.05, **options), wait_ready=wait_ready)
 
 
 def guild_ids(client) -> list[str]:

@@ -5,14 +5,13 @@ waited out, and the refusals it must turn into something an organiser can fix.""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 
 import discord
 import pytest
 
 from discordsim import sample
-from tests.discordsim.helpers import until
+from tests.discordsim.helpers import running, until
 
 HQ = sample.FIGHTRISE_HQ_ID
 ANNOUNCEMENTS = sample.channel_id(HQ, "announcements")
@@ -70,18 +69,8 @@ class TournamentBot(discord.Client):
         self.thread_joins.append(member.id)
 
 
-@contextlib.asynccontextmanager
-async def running_bot():
-    bot = TournamentBot()
-    await bot.login(sample.BOT_TOKEN)
-    task = asyncio.create_task(bot.connect())
-    try:
-        await asyncio.wait_for(bot.wait_until_ready(), 10)
-        yield bot
-    finally:
-        await bot.close()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(task, 5)
+def running_bot():
+    return running(TournamentBot())
 
 
 def test_a_view_a_thread_a_press_and_a_modal(discord_at):

@@ -12,7 +12,7 @@ from discord import app_commands
 
 from discordsim import permissions, sample
 from discordsim.testing import SimError
-from tests.discordsim.helpers import until
+from tests.discordsim.helpers import running, until
 
 
 class Bot(discord.Client):
@@ -64,18 +64,10 @@ class Bot(discord.Client):
 
 @contextlib.asynccontextmanager
 async def running_bot(sync: bool = True):
-    bot = Bot()
-    await bot.login(sample.BOT_TOKEN)
-    task = asyncio.create_task(bot.connect())
-    try:
-        await asyncio.wait_for(bot.wait_until_ready(), 10)
+    async with running(Bot()) as bot:
         if sync:
             await bot.tree.sync()
         yield bot
-    finally:
-        await bot.close()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(task, 5)
 
 
 def channel_id(sim, guild_id: str, name: str) -> str:

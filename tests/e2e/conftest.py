@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import signal
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +15,7 @@ import pytest
 from discordsim import sample
 from discordsim.testing import SimClient, running_sim
 from tests.e2e import a11y
-from tests.servers import BASE_DIR, database_url, gunicorn, subprocess_environ
+from tests.servers import BASE_DIR, Process, database_url, gunicorn, subprocess_environ
 
 ARTIFACTS = BASE_DIR / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -96,40 +93,6 @@ def assert_none_refused(sim: SimClient) -> None:
 def assert_no_secrets(log: str, secrets: set[str]) -> None:
     leaked = sorted(secret[:8] for secret in secrets if secret in log)
     assert not leaked, f"the log holds whole secrets starting {leaked}"
-
-
-class Process:
-    """A child process whose output goes to a file we can read while it runs."""
-
-    def __init__(self, args: list[str], env: dict[str, str]):
-        self.log = Path(tempfile.mkstemp(prefix="e2e-", suffix=".log")[1])
-        self._file = self.log.open("wb")
-        self.popen = subprocess.Popen(
-            args, cwd=BASE_DIR, env=env, stdout=self._file, stderr=subprocess.STDOUT
-        )
-
-    def output(self) -> str:
-        self._file.flush()
-        return self.log.read_text(errors="replace")
-
-    def stop(self, timeout: float = 10) -> float:
-        """SIGTERM, then wait; returns the seconds it took to exit."""
-        started = time.monotonic()
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGTERM)
-            try:
-                self.popen.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait()
-                raise
-        return time.monotonic() - started
-
-    def close(self) -> None:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.stop()
-        self._file.close()
-        self.log.unlink(missing_ok=True)
 
 
 @pytest.fixture

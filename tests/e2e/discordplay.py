@@ -188,4 +188,4 @@ def called(tournament: Tournament, count: int) -> bool:
 
 
 def statuses(sim, path: str, method: str = "POST") -> list[int]:
-    return [r["status"] for r in sim.requests(path) if r["method"] == method]
+    return [r["status"] for r in sim.requests(path, method=method)]

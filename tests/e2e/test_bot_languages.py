@@ -12,41 +12,37 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from discordsim import sample
-from tests.e2e.conftest import present, wait_for
-from tests.e2e.discordplay import ANNOUNCEMENTS, HQ, MATCHES, answered, buttons, with_button
-from tests.tournaments.conftest import local_now
-from tournaments import operations
+from tests.e2e.conftest import wait_for
+from tests.e2e.discordplay import (
+    ANNOUNCEMENTS,
+    HQ,
+    answered,
+    buttons,
+    configure,
+    new_tournament,
+    organiser,
+    start_bot_ready,
+    with_button,
+)
 
 NAME = "Turnier der Sprachen"
 
 
-def german_server():
+def german_server() -> None:
+    """HQ's channels set as an organiser would, and its language German."""
     from guildbot.models import Guild, GuildConfig
 
+    configure()
     config = GuildConfig.objects.for_guild(Guild.objects.get(guild_id=int(HQ)))
-    config.announcement_channel_id, config.match_channel_id = int(ANNOUNCEMENTS), int(MATCHES)
     config.locale = "de"
     config.save()
-    return config.guild
 
 
 def test_the_server_reads_german_and_each_player_their_own_language(sim, start_bot, make_user):
     started = time.monotonic()
-    start_bot()
-    wait_for(lambda: int(HQ) in present(), message="the bot recorded HQ")
-    guild = german_server()
-    ada = make_user(discord_id=int(sample.ADA_ID), display_name="Ada Lovelace")
-    tournament = operations.create(
-        guild,
-        created_by=ada,
-        name=NAME,
-        game="Street Fighter 6",
-        format="double_elimination",
-        best_of=3,
-        starts_at=local_now(minutes=90),
-        check_in_minutes=0,
-        max_entrants=16,
-    )
+    start_bot_ready(start_bot)
+    german_server()
+    tournament = new_tournament(organiser(make_user), name=NAME)
 
     # The announcement, in the server's language; its times are Discord timestamps.
     announcement = wait_for(lambda: with_button(sim, ANNOUNCEMENTS, "fr:join:"))

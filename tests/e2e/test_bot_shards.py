@@ -25,8 +25,9 @@ from tests.e2e.discordplay import (
     underway,
     with_button,
 )
+from tests.tournaments.conftest import match
 from tournaments import operations
-from tournaments.models import Match, Post
+from tournaments.models import Post
 
 MIDNIGHT = sample.MIDNIGHT_ARENA_ID
 # Midnight Arena's members: its owner and three more.
@@ -49,12 +50,6 @@ def requests_in(sim, guild_id: str) -> int:
     ids = {guild_id, *(c["id"] for c in guild["channels"])}
     ids |= {thread["id"] for thread in sim.threads(guild_id)}
     return sum(1 for r in sim.requests() if ids & set(r["path"].split("/")))
-
-
-def match(tournament, identifier: str) -> Match:
-    return Match.objects.select_related("player_1", "player_2").get(
-        tournament=tournament, identifier=identifier
-    )
 
 
 def report_and_confirm(sim, guild_id: str, tournament) -> None:

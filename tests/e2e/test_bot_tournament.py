@@ -35,6 +35,7 @@ from tests.e2e.discordplay import (
     underway,
     with_button,
 )
+from tests.tournaments.conftest import match
 from tests.tournaments.standard import standard_placements
 from tournaments import bracket, operations
 from tournaments.models import Match, Post, Tournament
@@ -71,11 +72,7 @@ def test_a_sixteen_player_double_elimination_runs_in_discord(
         lambda: "**16** of 16 entrants" in sim.messages(ANNOUNCEMENTS)[0]["content"],
         message="the entrant count edited in",
     )
-    edits = [
-        r
-        for r in sim.requests(f"/api/v10/channels/{ANNOUNCEMENTS}/messages/*")
-        if r["method"] == "PATCH"
-    ]
+    edits = sim.requests(f"/api/v10/channels/{ANNOUNCEMENTS}/messages/*", method="PATCH")
     assert len(edits) < 8, "joins in a burst make a few edits, not one each"
 
     # Check-in opens by itself when its time comes; everyone checks in.
@@ -110,18 +107,18 @@ def test_a_sixteen_player_double_elimination_runs_in_discord(
             .exclude(identifier__in=played)
             .select_related("player_1", "player_2")
         )
-        for match in ready:
-            one, two = match.player_1, match.player_2
+        for current in ready:
+            one, two = current.player_1, current.player_2
             winner, loser = (one, two) if one.seed < two.seed else (two, one)
-            if match.side == bracket.Side.GRAND_FINAL and not match.is_reset:
+            if current.side == bracket.Side.GRAND_FINAL and not current.is_reset:
                 winner, loser = loser, winner  # the losers' side takes game one: a reset
-            thread = str(match.thread_id)
+            thread = str(current.thread_id)
             said = run(sim, thread, str(winner.discord_id), "report", score="2-1")
-            assert f"You reported 2-1 for match {match.identifier}" in said
+            assert f"You reported 2-1 for match {current.identifier}" in said
             prompt = wait_for(lambda thread=thread: with_button(sim, thread, "fr:confirm:"))
             assert f"<@{loser.discord_id}>" in prompt["content"]
             assert "✅" in press(sim, prompt, "Confirm", str(loser.discord_id))
-            played.add(match.identifier)
+            played.add(current.identifier)
         return ready
 
     # Round one, and a dispute in it: the organiser settles it as the operation would.
@@ -129,9 +126,7 @@ def test_a_sixteen_player_double_elimination_runs_in_discord(
         lambda: Match.objects.filter(tournament=tournament, state=Match.State.CALLED).count() == 8,
         message="round 1 called",
     )
-    first = Match.objects.select_related("player_1", "player_2").get(
-        tournament=tournament, identifier="A"
-    )
+    first = match(tournament, "A")
     thread = str(first.thread_id)
     assert "not your match" in run(sim, thread, players[5], "report", score="2-0")
     assert "cannot end a best of 3" in run(
@@ -150,11 +145,13 @@ def test_a_sixteen_player_double_elimination_runs_in_discord(
     operations.set_result(tournament, first.pk, score_1=2, score_2=0)  # seed 1 won, in fact
     played.add("A")
 
-    deadline = time.monotonic() + 120
-    while Tournament.objects.get(pk=tournament.pk).state != Tournament.State.COMPLETE:
-        assert time.monotonic() < deadline, "the bracket did not finish"
-        if not play_called():
-            time.sleep(0.05)
+    def finished() -> bool:
+        if Tournament.objects.get(pk=tournament.pk).state == Tournament.State.COMPLETE:
+            return True
+        play_called()
+        return False
+
+    wait_for(finished, timeout=120, interval=0.05, message="the bracket did not finish")
     assert len(played) == total
 
     # The standings, and the public JSON with the usual placements by seed.
@@ -235,7 +232,7 @@ def test_the_bot_killed_mid_round_picks_up_where_it_stopped(sim, hq, start_bot, 
     sim.set_latency(path, 800, method="POST")
     tournament = underway(ada, hq)
     wait_for(
-        lambda: any(r["status"] is None for r in sim.requests(path) if r["method"] == "POST"),
+        lambda: any(r["status"] is None for r in sim.requests(path, method="POST")),
         timeout=30,
         message=f"{held} on its way",
     )
@@ -264,7 +261,7 @@ def test_sigterm_gives_back_the_post_being_sent_and_stops_within_seconds(
     sim.set_latency(path, 1500, method="POST")
     tournament = underway(organiser(make_user), hq)
     wait_for(
-        lambda: any(r["status"] is None for r in sim.requests(path) if r["method"] == "POST"),
+        lambda: any(r["status"] is None for r in sim.requests(path, method="POST")),
         timeout=30,
         message="a thread on its way",
     )

@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 
 from playwright.sync_api import expect
 
-from discordsim import sample
-from tests.e2e.conftest import ARTIFACTS, DESKTOP, PHONE, present, wait_for
+from tests.e2e.conftest import ARTIFACTS, DESKTOP, PHONE
+from tests.e2e.discordplay import start_bot_ready
 from tests.e2e.test_journey import log_in_as_ada, server
 
 ZONE = "Asia/Tokyo"
@@ -84,9 +84,7 @@ def enter_every_result(page, *, halfway) -> list[str]:
 def test_an_organiser_runs_a_double_elimination_to_its_champion(
     page, sim, site, start_bot, screenshot, axe
 ):
-    start_bot()
-    hq = int(sample.FIGHTRISE_HQ_ID)
-    wait_for(lambda: hq in present(), message="the bot records FightRise HQ")
+    start_bot_ready(start_bot)
     log_in_as_ada(page, site, sim)
 
     server(page, "FightRise HQ").get_by_role("link", name="Manage").click()

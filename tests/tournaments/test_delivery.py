@@ -6,12 +6,10 @@ refusals for good stop the queue, a 503 waits, a deleted message is not edited."
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from datetime import timedelta
 
 import discord
 import pytest
-import yarl
 from asgiref.sync import sync_to_async
 from django.db import connections
 from django.utils import timezone
@@ -20,8 +18,9 @@ from discordsim import sample
 from discordsim.testing import running_sim
 from fightrise.snowflake import shard_of
 from guildbot.models import GuildConfig
+from tests.discordsim.helpers import point_discordpy_at, running
 from tournaments import operations, outbox, posts
-from tournaments.delivery import Delivery
+from tournaments.delivery import Delivery, view_of
 from tournaments.models import Match, Post, Tournament
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,6 +28,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 HQ = sample.FIGHTRISE_HQ_ID
 ANNOUNCEMENTS = sample.channel_id(HQ, "announcements")
 MATCHES = sample.channel_id(HQ, "matches")
+ANNOUNCEMENTS_PATH = f"/api/v10/channels/{ANNOUNCEMENTS}/messages"
 Kind, State = Post.Kind, Post.State
 
 
@@ -41,12 +41,7 @@ def sim_server():
 @pytest.fixture
 def sim(sim_server, monkeypatch):
     sim_server.reset()
-    monkeypatch.setattr(discord.http.Route, "BASE", f"{sim_server.url}/api/v10")
-    monkeypatch.setattr(
-        discord.gateway.DiscordWebSocket,
-        "DEFAULT_GATEWAY",
-        yarl.URL(sim_server.url.replace("http", "ws") + "/gateway"),
-    )
+    point_discordpy_at(monkeypatch, sim_server)
     return sim_server
 
 
@@ -67,19 +62,9 @@ def hq(make_guild):
     return guild
 
 
-@contextlib.asynccontextmanager
-async def connected():
+def connected():
     """A discord.py client with the GUILDS intent, connected and ready (servers cached)."""
-    client = discord.Client(intents=discord.Intents(guilds=True), guild_ready_timeout=0.05)
-    await client.login(sample.BOT_TOKEN)
-    task = asyncio.create_task(client.connect())
-    try:
-        await asyncio.wait_for(client.wait_until_ready(), 10)
-        yield client
-    finally:
-        await client.close()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(task, 5)
+    return running(discord.Client(intents=discord.Intents(guilds=True), guild_ready_timeout=0.05))
 
 
 def deliver(*, shard_ids=(0,), shard_count=1, before=None, lease=30.0) -> int:
@@ -155,7 +140,7 @@ def test_a_message_made_before_a_crash_is_found_not_sent_again(sim, hq, make_tou
 
     async def made_before(client):
         channel = client.get_partial_messageable(int(ANNOUNCEMENTS))
-        await channel.send(said.content, view=_view(said))
+        await channel.send(said.content, view=view_of(said))
 
     crashed(post)
     deliver(before=made_before)
@@ -195,12 +180,6 @@ def test_a_call_made_before_a_crash_is_found_in_the_language_it_was_sent_in(
     assert (post.state, post.message_id) == (State.DONE, int(call["id"]))
     (first,) = sim.messages(str(post.thread_id))
     assert "/melden ergebnis:2-1" in first["content"]  # the thread's first message, German too
-
-
-def _view(message):
-    from tournaments.delivery import view_of
-
-    return view_of(message)
 
 
 def test_a_thread_that_exists_is_taken_as_made(sim, hq, make_tournament):
@@ -282,7 +261,7 @@ def test_no_channel_set_waits_for_the_organiser(sim, hq, make_tournament):
 
 def test_a_server_error_waits_with_backoff_then_goes(sim, hq, make_tournament):
     tournament = make_tournament(guild=hq)
-    path = f"/api/v10/channels/{ANNOUNCEMENTS}/messages"
+    path = ANNOUNCEMENTS_PATH
     sim.add_fault(path, status=503, count=1, method="POST")  # discord.py retries 500s itself
     deliver()
     post = tournament.posts.get()
@@ -304,7 +283,7 @@ def test_an_edit_is_drawn_from_now_and_a_deleted_message_is_left_alone(
     deliver()
     (announcement,) = sim.messages(ANNOUNCEMENTS)
     assert "**3** of 64 entrants" in announcement["content"]
-    edits = [r for r in sim.requests(f"{ANNOUNCEMENTS_PATH}/*") if r["method"] == "PATCH"]
+    edits = sim.requests(f"{ANNOUNCEMENTS_PATH}/*", method="PATCH")
     assert len(edits) == 1  # three joins, one edit
 
     async def delete(client):
@@ -316,9 +295,6 @@ def test_an_edit_is_drawn_from_now_and_a_deleted_message_is_left_alone(
     edit = tournament.posts.filter(kind=Kind.ANNOUNCEMENT_EDIT).order_by("-id").first()
     assert edit.state == State.DONE  # nothing to edit, and nothing else held up
     assert sim.messages(ANNOUNCEMENTS) == []
-
-
-ANNOUNCEMENTS_PATH = f"/api/v10/channels/{ANNOUNCEMENTS}/messages"
 
 
 def test_each_tournament_posts_in_order_and_only_on_its_shard(sim, hq, make_tournament):
