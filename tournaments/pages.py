@@ -318,7 +318,8 @@ def _id(value: int | None) -> str | None:
 
 def payload(tournament: Tournament, entrants: list[Entrant], matches: list[Match]) -> dict:
     """The public JSON (docs/architecture.md, "Tournaments"): ids and snowflakes as strings,
-    byes never listed (they are not matches)."""
+    byes never listed (they are not matches), nor a grand final reset once it is not needed
+    (nobody plays it either)."""
     return {
         "slug": tournament.slug,
         "name": tournament.name,
@@ -353,6 +354,7 @@ def payload(tournament: Tournament, entrants: list[Entrant], matches: list[Match
                 "thread_id": _id(m.thread_id),
             }
             for m in matches
+            if not m.skipped
         ],
     }
 

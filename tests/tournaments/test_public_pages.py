@@ -281,6 +281,20 @@ def test_the_json_before_the_start_lists_no_matches(client, make_tournament):
     assert data["matches"] == [] and data["state"] == "registration"
 
 
+def test_the_json_drops_the_reset_once_it_is_not_needed(client, started):
+    # Like a bye, a reset nobody will play is not a match: listed while it may be played,
+    # gone once the winners' side takes the grand final (2n-2 matches, not one "complete"
+    # with no winner for an overlay to trip on).
+    tournament = started(4)
+    play_out(tournament)  # every match won by slot 0: the winners' side takes the final
+    data = client.get(f"/t/{tournament.slug}.json").json()
+    assert data["state"] == "complete" and len(data["matches"]) == 2 * 4 - 2
+    assert all(m["winner"] is not None for m in data["matches"])
+    assert [m["round"] for m in data["matches"] if m["side"] == "grand_final"] == [1]
+    champion = next(e["id"] for e in data["entrants"] if e["placement"] == 1)
+    assert data["matches"][-1]["winner"] == champion
+
+
 def test_the_json_is_for_overlays_anywhere(client, started):
     tournament = started(4)
     response = client.get(f"/t/{tournament.slug}.json", HTTP_ORIGIN="https://overlay.example")
