@@ -44,6 +44,20 @@ def describe(config: GuildConfig) -> discord.Embed:
     return embed
 
 
+def server_of(interaction: discord.Interaction) -> discord.Guild | None:
+    """The server the interaction came from, if the bot is in it; None from a server with
+    only the commands installed (or from a DM).
+
+    Not `interaction.guild`: for a server the bot is not in, discord.py builds a stand-in
+    from the interaction's id alone (no name, no owner, no roles), so it is never None from
+    a server. The client's cache is what the gateway said: Discord sends a server's
+    interactions to the shard that holds it, whose READY and GUILD_CREATE list it.
+    """
+    if interaction.guild_id is None:
+        return None
+    return interaction.client.get_guild(interaction.guild_id)
+
+
 def manages_server(interaction: discord.Interaction) -> bool:
     """Owner, Administrator or Manage Server, at the server level.
 
@@ -51,7 +65,7 @@ def manages_server(interaction: discord.Interaction) -> bool:
     overwrites; Manage Server is a server-wide permission, so it is read from the member's
     roles (discord.py's Member.guild_permissions, which counts the owner and Administrator).
     """
-    guild, member = interaction.guild, interaction.user
+    guild, member = server_of(interaction), interaction.user
     if guild is None:  # the bot is not in the server, so its roles are unknown
         return False
     return may_manage(member.guild_permissions.value, owner=guild.owner_id == member.id)
@@ -85,7 +99,7 @@ class FightRiseCommands(
         ),
     )
     async def show_config(self, interaction: discord.Interaction) -> None:
-        guild = interaction.guild
+        guild = server_of(interaction)
         if guild is None:
             # Only the commands are installed here: nothing to read, and no row to invent.
             await reply(interaction, NOT_IN_SERVER)
@@ -117,7 +131,7 @@ class FightRiseCommands(
         announcements: discord.TextChannel | None = None,
         matches: discord.TextChannel | None = None,
     ) -> None:
-        guild = interaction.guild
+        guild = server_of(interaction)
         if guild is None:
             await reply(interaction, NOT_IN_SERVER)
             return

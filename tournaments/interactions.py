@@ -29,7 +29,7 @@ from django.utils import translation
 from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
-from guildbot.commands import NOT_IN_SERVER, manages_server, persons_language, reply
+from guildbot.commands import NOT_IN_SERVER, manages_server, persons_language, reply, server_of
 from guildbot.models import GuildConfig
 from tournaments import operations, posts
 from tournaments.delivery import db
@@ -322,7 +322,7 @@ def report(interaction: discord.Interaction, score: str) -> Callable[[], str]:
 
 
 def _organiser(interaction: discord.Interaction) -> None:
-    if interaction.guild is None:
+    if server_of(interaction) is None:
         raise Refused(NOT_IN_SERVER)
     if not manages_server(interaction):
         raise Refused(ORGANISERS_ONLY)

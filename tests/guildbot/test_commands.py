@@ -35,12 +35,14 @@ def interaction(*, channel=None, user_id=MEMBER_ID, in_server=True, locale="en-U
     permissions in the channel (after its overwrites) are `channel` (the same by default),
     their Discord client in `locale`."""
     server = discord.Permissions(**permissions)
+    guild = SimpleNamespace(id=GUILD_ID, name="FightRise HQ", owner_id=OWNER_ID)
     return SimpleNamespace(
         locale=discord.Locale(locale),
         guild_id=GUILD_ID,
-        guild=SimpleNamespace(id=GUILD_ID, name="FightRise HQ", owner_id=OWNER_ID)
-        if in_server
-        else None,
+        # As discord.py has it: never None from a server, a stand-in with the id alone where
+        # the bot is not in it; the client's cache (the gateway's word) knows the difference.
+        guild=guild if in_server else SimpleNamespace(id=GUILD_ID, name=None, owner_id=None),
+        client=SimpleNamespace(get_guild={GUILD_ID: guild}.get if in_server else {}.get),
         user=SimpleNamespace(id=user_id, guild_permissions=server),
         permissions=discord.Permissions(**channel) if channel is not None else server,
         response=Response(),
@@ -102,7 +104,7 @@ def test_setup_without_channels_says_so():
     assert reply["ephemeral"] and reply["content"].startswith("Nothing changed")
 
 
-def test_config_shows_the_defaults_to_anyone_and_creates_them_once():
+def test_config_shows_the_defaults_to_any_member_discord_lets_run_it_and_creates_them_once():
     (reply,) = show(interaction())
     assert reply["ephemeral"] is True
     fields = {field.name: field.value for field in reply["embed"].fields}
@@ -156,6 +158,98 @@ def test_a_server_with_only_the_commands_gets_told_and_no_row(command):
         (reply,) = setup(who, announcements=channel(ANNOUNCEMENTS))
     assert reply["ephemeral"] and "not in this server" in reply["content"]
     assert not Guild.objects.exists() and not GuildConfig.objects.exists()
+
+
+def discordpy_interaction(*, bot_in_server: bool) -> tuple[discord.Interaction, list]:
+    """A real discord.py Interaction for `/fightrise` from a member with Manage Server, made
+    from the payload Discord sends (Receiving and Responding > Interaction Object), its
+    replies recorded; the client has the server cached only if the bot is in it."""
+    client = discord.Client(intents=discord.Intents.none())
+    state = client._connection
+    bot = {"id": "1300000000000000002", "username": "FightRise", "discriminator": "0"}
+    state.user = discord.ClientUser(state=state, data={**bot, "avatar": None, "bot": True})
+    organisers = {"id": "1300000000000000003", "name": "Organisers", "position": 1}
+    if bot_in_server:  # as its GUILD_CREATE left it: the roles that give Manage Server
+        roles = [
+            {"id": str(GUILD_ID), "name": "@everyone", "position": 0, "permissions": "0"},
+            {**organisers, "permissions": str(discord.Permissions(manage_guild=True).value)},
+        ]
+        server = {"id": str(GUILD_ID), "name": "FightRise HQ", "owner_id": str(OWNER_ID)}
+        state._add_guild(discord.Guild(data={**server, "roles": roles}, state=state))
+    member = {"id": str(MEMBER_ID), "username": "ada", "discriminator": "0", "avatar": None}
+    data = {
+        "id": "1300000000000000001",
+        "application_id": bot["id"],
+        "type": 2,
+        "token": "interaction-token",
+        "version": 1,
+        "guild_id": str(GUILD_ID),
+        "guild": {"id": str(GUILD_ID), "locale": "en-US", "features": []},
+        "channel_id": str(ANNOUNCEMENTS),
+        "channel": {
+            "id": str(ANNOUNCEMENTS),
+            "type": 0,
+            "guild_id": str(GUILD_ID),
+            "name": "announcements",
+            "position": 0,
+            "permission_overwrites": [],
+        },
+        "locale": "en-US",
+        "guild_locale": "en-US",
+        "app_permissions": "0",
+        "entitlements": [],
+        "attachment_size_limit": 10485760,
+        "member": {
+            "user": member,
+            "roles": [organisers["id"]],
+            "joined_at": "2020-01-01T00:00:00+00:00",
+            "deaf": False,
+            "mute": False,
+            "permissions": str(discord.Permissions(manage_guild=True).value),
+            "flags": 0,
+        },
+        "data": {"id": "1", "name": "fightrise", "type": 1},
+        "authorizing_integration_owners": {"0": str(GUILD_ID)},
+        "context": 0,
+    }
+    sent: list = []
+
+    class Recorded(discord.Interaction):
+        @property
+        def response(self):
+            return SimpleNamespace(send_message=record)
+
+    async def record(content=None, **options):
+        sent.append({"content": content, **options})
+
+    return Recorded(data=data, state=state), sent
+
+
+@pytest.mark.parametrize("command", ["config", "setup"])
+def test_discordpys_own_interaction_from_a_server_with_only_the_commands_gets_told(command):
+    """discord.py never hands a server's interaction `guild=None`: for a server the bot is
+    not in, it makes a stand-in. Only the client's cache tells the two apart."""
+    who, sent = discordpy_interaction(bot_in_server=False)
+    assert who.guild is not None  # the stand-in the handlers must not take for the server
+    group = FightRiseCommands()
+    if command == "config":
+        async_to_sync(group.show_config.callback)(group, who)
+    else:
+        async_to_sync(group.setup.callback)(group, who, announcements=channel(ANNOUNCEMENTS))
+    (reply,) = sent
+    assert reply["ephemeral"] and "not in this server" in reply["content"]
+    assert not Guild.objects.exists() and not GuildConfig.objects.exists()
+
+
+def test_discordpys_own_interaction_from_the_bots_server_is_answered():
+    who, sent = discordpy_interaction(bot_in_server=True)
+    group = FightRiseCommands()
+    async_to_sync(group.setup.callback)(group, who, announcements=channel(ANNOUNCEMENTS))
+    (reply,) = sent
+    assert reply["content"] == "Saved."
+    config = GuildConfig.objects.get(guild_id=GUILD_ID)
+    assert config.announcement_channel_id == ANNOUNCEMENTS
+    assert Guild.objects.get(guild_id=GUILD_ID).present is False  # only the gateway says so
 
 
 def test_a_command_before_the_startup_burst_does_not_mark_the_bot_present():

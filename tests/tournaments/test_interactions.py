@@ -13,6 +13,7 @@ import discord
 import pytest
 from asgiref.sync import async_to_sync
 
+from guildbot.commands import NOT_IN_SERVER
 from guildbot.models import GuildConfig
 from tests.tournaments.conftest import OWNER, match
 from tournaments import interactions, operations, posts
@@ -66,15 +67,19 @@ def person(
     manage=False,
     owner=OWNER,
     locale=discord.Locale.american_english,
+    bot_in_server=True,
 ):
-    """An interaction from this member, whose Discord client speaks `locale`."""
+    """An interaction from this member, whose Discord client speaks `locale`, in a server the
+    bot is in (its client has it cached) or, as discord.py has it, one it is not in (a stand-in
+    `guild` all the same)."""
     recorder = Recorder()
     cog = SimpleNamespace(delivery=Delivery())
+    guild = SimpleNamespace(id=owner, owner_id=None)
     interaction = SimpleNamespace(
         id=99,
         locale=locale,
         guild_id=owner,
-        guild=SimpleNamespace(id=owner, owner_id=None),
+        guild=guild,
         channel_id=channel_id,
         user=SimpleNamespace(
             id=user_id,
@@ -84,7 +89,9 @@ def person(
         response=recorder.response,
         followup=recorder.followup,
         edit_original_response=recorder.edit_original_response,
-        client=SimpleNamespace(get_cog=lambda name: cog),
+        client=SimpleNamespace(
+            get_cog=lambda name: cog, get_guild={owner: guild}.get if bot_in_server else {}.get
+        ),
     )
     return interaction, recorder, cog.delivery
 
@@ -238,6 +245,18 @@ def test_tournament_commands_are_for_those_who_manage_the_server(make_tournament
     who, said, _ = person(ADA, manage=True)
     answer(who, interactions.start(who, None))
     assert "has started with 2 entrants" in said.words
+
+
+def test_tournament_commands_from_a_server_with_only_the_commands_say_so(make_tournament):
+    make_tournament(entrants=2)
+    for command in (interactions.start, interactions.manage):
+        who, said, _ = person(ADA, manage=True, bot_in_server=False)
+        answer(who, command(who, None))
+        assert said.words == NOT_IN_SERVER
+    who, said, _ = person(ADA, manage=True, bot_in_server=False)
+    answer(who, interactions.list_tournaments(who))
+    assert said.words == NOT_IN_SERVER
+    assert Tournament.objects.get().state == Tournament.State.REGISTRATION
 
 
 def test_start_asks_which_one_when_several_are_open(make_tournament):
