@@ -452,6 +452,11 @@ def test_fuzzed_values_after_a_real_state_never_cause_a_500(
     assert response.status_code == 302
     location = response["Location"]
     assert location == "/dashboard/" or location.startswith("/auth/error/?error=")
+    if (code, error, exchange, me) == (p.CODE, None, OK_EXCHANGE, OK_ME) and guilds in (
+        (200, p.GUILDS),
+        (200, []),
+    ):
+        assert location == "/dashboard/"  # Discord answering as it should signs the person in
     assert set(calls) <= {p.TOKEN_URL, p.ME_URL, p.GUILDS_URL}
     if error is None and code:
         assert calls and calls[0] == p.TOKEN_URL  # past the state check, to the exchange
