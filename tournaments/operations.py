@@ -140,13 +140,14 @@ def clean_name(value: str, *, what: str = "entrant", length: int = ENTRANT_NAME_
     no control or invisible formatting characters. `what` is "entrant", "tournament" or
     "game", the name a refusal speaks of."""
     empty, too_long, control = NAME_REFUSALS[what]
+    field = "game" if what == "game" else "name"
     name = " ".join(unicodedata.normalize("NFC", str(value)).split())
     if not name:
-        raise Refused(empty, field="name")
+        raise Refused(empty, field=field)
     if len(name) > length:
-        raise Refused(too_long, field="name", length=length)
+        raise Refused(too_long, field=field, length=length)
     if CONTROL.search(name):
-        raise Refused(control, field="name")
+        raise Refused(control, field=field)
     return name
 
 
