@@ -1,5 +1,6 @@
-"""The create form: what an organiser types, checked field by field before the operation
-applies the rules (and places the start in the server's time zone)."""
+"""The create form, which is the edit form too: what an organiser types, checked field by
+field before the operation applies the rules (and places the start in the server's time
+zone)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tournaments import bracket, operations
-from tournaments.models import BEST_OF, MAX_CHECK_IN_MINUTES, NAME_LENGTH, Format, best_of_label
+from tournaments.models import (
+    BEST_OF,
+    MAX_CHECK_IN_MINUTES,
+    NAME_LENGTH,
+    Format,
+    Tournament,
+    best_of_label,
+)
 
 # A start a little in the past is a tournament starting now; more is a typo.
 PAST_GRACE = timedelta(hours=1)
@@ -64,9 +72,11 @@ class TournamentForm(forms.Form):
         initial=32,
     )
 
-    def __init__(self, *args, zone, zone_name: str, **kwargs):
+    def __init__(self, *args, zone, zone_name: str, kept_start: datetime | None = None, **kwargs):
+        """`kept_start`: editing, the start the tournament has now on the server's clock;
+        left as shown, it stands as it is, even once passed."""
         super().__init__(*args, **kwargs)
-        self.zone, self.zone_name = zone, zone_name
+        self.zone, self.zone_name, self.kept_start = zone, zone_name, kept_start
         self.fields["starts_at"].help_text = gettext("On the server's clock: %(zone)s.") % {
             "zone": zone_name
         }
@@ -87,6 +97,9 @@ class TournamentForm(forms.Form):
 
     def clean_starts_at(self) -> datetime:
         wall_clock = self.cleaned_data["starts_at"]
+        kept = self.kept_start
+        if kept is not None and wall_clock == kept.replace(second=0, microsecond=0):
+            return kept  # the input shows minutes; the start keeps its seconds, if any
         try:
             when = operations.local_to_utc(wall_clock, self.zone)
         except operations.Refused as exc:
@@ -99,3 +112,17 @@ class TournamentForm(forms.Form):
         if when > now + FUTURE_LIMIT:
             raise forms.ValidationError(gettext("Pick a start within the next two years."))
         return wall_clock
+
+
+def edit_form(tournament: Tournament, data=None) -> TournamentForm:
+    """The create form for changing `tournament`: filled in with what it has now, its start
+    on the server's clock."""
+    start = tournament.local_starts_at().replace(tzinfo=None)
+    initial = {name: getattr(tournament, name) for name in TournamentForm.base_fields}
+    return TournamentForm(
+        data,
+        initial={**initial, "starts_at": start},
+        zone=tournament.zone(),
+        zone_name=tournament.time_zone,
+        kept_start=start,
+    )

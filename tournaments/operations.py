@@ -35,7 +35,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guildbot.models import Guild, GuildConfig
 from tournaments import bracket, outbox
-from tournaments.models import ENTRANT_NAME_LENGTH, Entrant, Match, Tournament
+from tournaments.models import ENTRANT_NAME_LENGTH, NAME_LENGTH, Entrant, Match, Tournament
 
 logger = logging.getLogger(__name__)
 
@@ -140,13 +140,14 @@ def clean_name(value: str, *, what: str = "entrant", length: int = ENTRANT_NAME_
     no control or invisible formatting characters. `what` is "entrant", "tournament" or
     "game", the name a refusal speaks of."""
     empty, too_long, control = NAME_REFUSALS[what]
+    field = "game" if what == "game" else "name"
     name = " ".join(unicodedata.normalize("NFC", str(value)).split())
     if not name:
-        raise Refused(empty, field="name")
+        raise Refused(empty, field=field)
     if len(name) > length:
-        raise Refused(too_long, field="name", length=length)
+        raise Refused(too_long, field=field, length=length)
     if CONTROL.search(name):
-        raise Refused(control, field="name")
+        raise Refused(control, field=field)
     return name
 
 
@@ -182,8 +183,8 @@ def create(
     tournament = Tournament(
         guild=guild,
         created_by=created_by,
-        name=clean_name(name, what="tournament", length=100),
-        game=clean_name(game, what="game", length=100),
+        name=clean_name(name, what="tournament", length=NAME_LENGTH),
+        game=clean_name(game, what="game", length=NAME_LENGTH),
         format=format,
         best_of=best_of,
         check_in_minutes=check_in_minutes,
@@ -191,14 +192,9 @@ def create(
     )
     tournament.guild.config = config
     tournament.starts_at = local_to_utc(starts_at, tournament.zone())
-    if check_in_minutes:
-        tournament.check_in_opens_at = tournament.starts_at - timedelta(minutes=check_in_minutes)
-    try:
-        tournament.full_clean(exclude=["slug", "guild", "created_by"])
-    except ValidationError as exc:
-        (where, errors), *_ = exc.message_dict.items()
-        raise Refused(errors[0], field=where) from None
-    for _ in range(5):
+    _place_check_in(tournament)
+    _validate(tournament)
+    for _attempt in range(5):
         tournament.slug = _new_slug(tournament.name)
         try:
             with transaction.atomic():
@@ -213,6 +209,23 @@ def create(
     raise RuntimeError("could not find a free slug")
 
 
+def _place_check_in(tournament: Tournament) -> None:
+    """When check-in opens by itself: `check_in_minutes` before the start, or never."""
+    minutes = tournament.check_in_minutes
+    tournament.check_in_opens_at = (
+        tournament.starts_at - timedelta(minutes=minutes) if minutes else None
+    )
+
+
+def _validate(tournament: Tournament) -> None:
+    """The model's own checks (choices, ranges), the first failure as a Refused."""
+    try:
+        tournament.full_clean(exclude=["slug", "guild", "created_by"])
+    except ValidationError as exc:
+        (where, errors), *_ = exc.message_dict.items()
+        raise Refused(errors[0], field=where) from None
+
+
 # The tournament's row, and registration
 
 
@@ -220,12 +233,20 @@ def _locked(tournament: Tournament, now: datetime | None = None) -> Tournament:
     """The tournament's row, locked until the transaction ends (call inside one), with a
     check-in whose time has come recorded."""
     row = Tournament.objects.select_for_update().get(pk=tournament.pk)
-    if row.current_state(now) != row.state:
-        row.state = row.current_state(now)
+    if _check_in_came(row, now):
         _bump(row, "state")
-        outbox.check_in_opened(row)
-        logger.info("Check-in opened for %s (its time came)", row.slug)
     return row
+
+
+def _check_in_came(row: Tournament, now: datetime | None = None) -> bool:
+    """Registration turns into check-in once its time has come: the state (the caller
+    saves it) and the posts. False when it has not come, or is recorded already."""
+    if row.current_state(now) == row.state:
+        return False
+    row.state = row.current_state(now)
+    outbox.check_in_opened(row)
+    logger.info("Check-in opened for %s (its time came)", row.slug)
+    return True
 
 
 def _bump(tournament: Tournament, *fields: str) -> None:
@@ -450,6 +471,92 @@ def cancel(tournament: Tournament) -> Tournament:
     _bump(row, "state")
     outbox.cancelled(row)
     return row
+
+
+# Editing
+
+NOT_EDITABLE = {
+    State.UNDERWAY: _("%(name)s has started: its details can no longer be changed."),
+    State.COMPLETE: _("%(name)s is over: its details can no longer be changed."),
+    State.CANCELLED: _("%(name)s was cancelled: its details can no longer be changed."),
+}
+BELOW_ENTRANTS = ngettext_lazy(
+    "%(name)s already has %(entrants)d entrant: remove some before setting the most below that.",
+    "%(name)s already has %(entrants)d entrants: remove some before setting the most below that.",
+    "entrants",
+)
+
+
+@dataclass(frozen=True)
+class Edited:
+    tournament: Tournament
+    changed: tuple[str, ...]  # the fields that changed; () when nothing did (nothing written)
+
+
+def not_editable(tournament: Tournament) -> Refused | None:
+    """Why this tournament's details can no longer change, or None while they can: until
+    the start (no bracket exists yet, so even the format may change)."""
+    state = tournament.current_state()
+    if state in OPEN:
+        return None
+    return Refused(NOT_EDITABLE[state], name=tournament.name)
+
+
+@transaction.atomic
+def edit(
+    tournament: Tournament,
+    *,
+    name: str | None = None,
+    game: str | None = None,
+    format: str | None = None,
+    best_of: int | None = None,
+    starts_at: datetime | None = None,
+    check_in_minutes: int | None = None,
+    max_entrants: int | None = None,
+) -> Edited:
+    """The organiser changes the create form's fields before the start (None keeps one).
+    `starts_at` is a wall-clock time in the server's zone, as for create; the one the
+    tournament has now keeps its stored start as it is (even once passed). Check-in moves
+    with the start and its minutes: when the new time has come it opens now, and once open
+    it stays open, whatever the edit (entrants may have checked in, and Discord shows the
+    button). The cap cannot go below the entrants in. Nothing changed: nothing written."""
+    row = _locked(tournament)
+    refused = not_editable(row)
+    if refused is not None:
+        raise refused
+    wanted: dict[str, object] = {
+        "name": name if name is None else clean_name(name, what="tournament", length=NAME_LENGTH),
+        "game": game if game is None else clean_name(game, what="game", length=NAME_LENGTH),
+        "format": format,
+        "best_of": best_of,
+        "check_in_minutes": check_in_minutes,
+        "max_entrants": max_entrants,
+    }
+    if starts_at is not None:
+        if timezone.is_aware(starts_at):
+            raise ValueError("starts_at is a wall-clock time in the server's zone, without tzinfo")
+        if starts_at != row.local_starts_at().replace(tzinfo=None):
+            wanted["starts_at"] = local_to_utc(starts_at, row.zone())
+    changed = tuple(f for f, v in wanted.items() if v is not None and getattr(row, f) != v)
+    if not changed:
+        return Edited(row, ())
+    if "max_entrants" in changed:
+        entrants = row.entrants.count()
+        if max_entrants < entrants:
+            raise Refused(BELOW_ENTRANTS, field="max_entrants", name=row.name, entrants=entrants)
+    for field_name in changed:
+        setattr(row, field_name, wanted[field_name])
+    _validate(row)
+    saved = list(changed)
+    if {"starts_at", "check_in_minutes"} & set(changed):
+        _place_check_in(row)
+        saved.append("check_in_opens_at")
+    if _check_in_came(row):
+        saved.append("state")
+    _bump(row, *saved)
+    outbox.details_changed(row)
+    logger.info("Tournament %s edited: %s", row.slug, ", ".join(changed))
+    return Edited(row, changed)
 
 
 TOO_FEW = ngettext_lazy(
@@ -1118,6 +1225,7 @@ def scoreline(match: Match) -> str:
 
 
 __all__ = [
+    "Edited",
     "Played",
     "Refused",
     "Reported",
@@ -1131,10 +1239,12 @@ __all__ = [
     "current_match",
     "disqualify",
     "dispute",
+    "edit",
     "join",
     "leave",
     "local_to_utc",
     "match_called",
+    "not_editable",
     "open_check_in",
     "open_due_check_ins",
     "order_from_boxes",

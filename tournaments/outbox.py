@@ -37,6 +37,9 @@ Kind, State = Post.Kind, Post.State
 UNFINISHED = (State.PENDING, State.SENDING, State.FAILED)
 # Edits rendered from the state at delivery: one waiting row per target is enough.
 COALESCED = (Kind.ANNOUNCEMENT_EDIT, Kind.MATCH_EDIT)
+# In an announcement edit's payload: the details changed, so the open check-in message is
+# redrawn too (an entrant count alone leaves it be).
+DETAILS = "details"
 
 # Why a post is waiting for the organiser, or was skipped (Post.problem).
 NO_CHANNEL = "no_channel"  # the server's settings name no channel for it
@@ -71,13 +74,26 @@ def _waiting_edits(tournament: Tournament, kind: str, **target):
     )
 
 
-def _coalesce(tournament: Tournament, kind: str, *, match: Match | None, due_at: datetime):
-    """One waiting edit per target: a new change moves an existing one earlier, never later."""
+def _coalesce(
+    tournament: Tournament,
+    kind: str,
+    *,
+    match: Match | None,
+    due_at: datetime,
+    payload: dict | None = None,
+):
+    """One waiting edit per target: a new change moves an existing one earlier, never later,
+    and adds what its `payload` asks to what the waiting one's already does."""
     waiting = _waiting_edits(tournament, kind, match=match).first()
     if waiting is None:
-        return _add(tournament, kind, match=match, due_at=due_at)
+        return _add(tournament, kind, match=match, due_at=due_at, payload=payload or {})
+    changes: dict[str, object] = {}
     if due_at < waiting.due_at:
-        Post.objects.filter(pk=waiting.pk).update(due_at=due_at)
+        changes["due_at"] = due_at
+    if payload and not payload.items() <= waiting.payload.items():
+        changes["payload"] = {**waiting.payload, **payload}
+    if changes:
+        Post.objects.filter(pk=waiting.pk).update(**changes)
     return waiting
 
 
@@ -94,6 +110,20 @@ def entrants_changed(tournament: Tournament) -> None:
     seconds later from the state then, so a burst of joins makes one edit."""
     delay = timedelta(seconds=settings.OUTBOX_COALESCE_SECONDS)
     _coalesce(tournament, Kind.ANNOUNCEMENT_EDIT, match=None, due_at=timezone.now() + delay)
+
+
+def details_changed(tournament: Tournament) -> None:
+    """The organiser edited the name, game, format, best-of, start or cap: the same edit
+    as the entrant count's (coalesced with it), which also redraws the check-in message
+    while check-in is open, since its words hold the name and the start (`DETAILS`)."""
+    delay = timedelta(seconds=settings.OUTBOX_COALESCE_SECONDS)
+    _coalesce(
+        tournament,
+        Kind.ANNOUNCEMENT_EDIT,
+        match=None,
+        due_at=timezone.now() + delay,
+        payload={DETAILS: True},
+    )
 
 
 def _state_changed(tournament: Tournament) -> None:

@@ -23,7 +23,7 @@ from django.utils import translation
 from django.utils.translation import gettext, ngettext, pgettext
 
 from guildbot.models import GuildConfig
-from tournaments import pages
+from tournaments import outbox, pages
 from tournaments.models import Entrant, Match, Post, Tournament
 
 Kind = Post.Kind
@@ -284,7 +284,8 @@ def plan_announcement_edit(post, tournament, config) -> Plan:
         return Plan(skip="the announcement was never posted")
     edits = [Edit(posted.channel_id, posted.message_id, announcement(tournament))]
     check_in = _done(tournament, Kind.CHECK_IN)
-    if check_in is not None and tournament.current_state() != State.CHECK_IN:
+    closed = tournament.current_state() != State.CHECK_IN
+    if check_in is not None and (closed or post.payload.get(outbox.DETAILS)):
         edits.append(Edit(check_in.channel_id, check_in.message_id, check_in_message(tournament)))
     return Plan(edits=tuple(edits))
 

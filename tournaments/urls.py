@@ -14,5 +14,6 @@ urlpatterns = [
     path("t/<slug:slug>/leave/", views.player, {"action": "leave"}, name="leave"),
     path("t/<slug:slug>/check-in/", views.player, {"action": "check_in"}, name="check_in"),
     path("t/<slug:slug>/manage/", views.manage, name="manage"),
+    path("t/<slug:slug>/edit/", views.edit, name="edit"),
     path("t/<slug:slug>/matches/<int:match_id>/", views.match, name="match"),
 ]

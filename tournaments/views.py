@@ -1,4 +1,4 @@
-"""Tournament pages: create (from a server's settings), manage, a match's result, the
+"""Tournament pages: create (from a server's settings), edit, manage, a match's result, the
 public page with join / leave / check in, and the public JSON."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from accounts.decorators import discord_login_required
 from guildbot.models import GuildConfig
 from tournaments import actions, operations, pages
 from tournaments.access import Viewer, confirm_member, managed_guild, organiser_only
-from tournaments.forms import TournamentForm
+from tournaments.forms import TournamentForm, edit_form
 from tournaments.models import Match, Tournament, zone_named
 from tournaments.operations import Refused
 
@@ -53,6 +53,36 @@ def manage(request: HttpRequest, tournament: Tournament) -> HttpResponse:
         _say(request, lambda: actions.manage(tournament, request.POST))
         return redirect("tournaments:manage", slug=tournament.slug)
     return render(request, "tournaments/manage.html", pages.manage_context(tournament))
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@organiser_only
+def edit(request: HttpRequest, tournament: Tournament) -> HttpResponse:
+    """The create form again, filled in, until the start; after it, the manage page says why
+    the details can no longer change."""
+    refused = operations.not_editable(tournament)
+    if refused is not None:
+        messages.error(request, str(refused))
+        return redirect("tournaments:manage", slug=tournament.slug)
+    form = edit_form(tournament, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            edited = operations.edit(tournament, **form.cleaned_data)
+        except Refused as exc:
+            if exc.field not in form.fields:  # it started (or was cancelled) meanwhile
+                messages.error(request, str(exc))
+                return redirect("tournaments:manage", slug=tournament.slug)
+            form.add_error(exc.field, str(exc))
+        else:
+            words = {"name": edited.tournament.name}
+            if edited.changed:
+                messages.success(request, gettext("Saved the changes to %(name)s.") % words)
+            else:
+                messages.info(request, gettext("Nothing to save: %(name)s is as it was.") % words)
+            return redirect("tournaments:manage", slug=tournament.slug)
+    check_in_open = tournament.current_state() == Tournament.State.CHECK_IN
+    context = {"tournament": tournament, "form": form, "check_in_open": check_in_open}
+    return render(request, "tournaments/edit.html", context)
 
 
 @require_POST

@@ -1,7 +1,8 @@
 """An organiser runs a whole tournament in chromium: from the dashboard to the champion.
 
 Ada, owner of FightRise HQ (where the real bot is), sets the server's clock, creates a double
-elimination, adds eight walk-ins, moves one up to seed 1, starts it and enters every result on
+elimination, adds eight walk-ins, moves one up to seed 1, lowers its cap on the edit page
+(which shows the start on the server's clock), starts it and enters every result on
 the manage page as the matches become ready, the grand final going to a reset. The public page
 and the JSON then agree on the champion and the standings. Every tournament page it visits is
 checked with axe-core in both themes (test-artifacts/axe/t*.json); the bracket is saved at
@@ -121,6 +122,18 @@ def test_an_organiser_runs_a_double_elimination_to_its_champion(
     expect(names).to_have_text(SEEDS)
     screenshot(page, "t02-manage-registration")
     axe(page, "t02-manage-registration")
+
+    page.get_by_role("link", name="Edit details").click()
+    expect(page.locator("h1")).to_have_text("Edit Winter Brawl")
+    expect(page.locator("#id_name")).to_have_value("Winter Brawl")
+    expect(page.locator("#id_starts_at")).to_have_value(f"{starts:%Y-%m-%dT%H:%M}")
+    expect(page.locator("#id_starts_at_helptext")).to_have_text(f"On the server's clock: {ZONE}.")
+    page.fill("#id_max_entrants", "12")
+    screenshot(page, "t14-edit")
+    axe(page, "t14-edit")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator(".message-success")).to_have_text("Saved the changes to Winter Brawl.")
+    expect(page.locator("#next-title + p")).to_contain_text("8 of 12 entrants.")
 
     page.goto(public)
     expect(page.locator(".t-state")).to_have_text("Registration open")

@@ -1,6 +1,6 @@
-"""Rules that hold when people act at the same instant: the cap under concurrent joins, one
-result when two organisers set the same match. Real threads and transactions; run on
-PostgreSQL (select_for_update), and on SQLite (whose writers queue)."""
+"""Rules that hold when people act at the same instant: the cap under concurrent joins (and
+an edit lowering it), one result when two organisers set the same match. Real threads and
+transactions; run on PostgreSQL (select_for_update), and on SQLite (whose writers queue)."""
 
 from __future__ import annotations
 
@@ -86,3 +86,38 @@ def test_two_fixes_at_once_leave_the_bracket_consistent(started):
     placed = Match.objects.filter(tournament=tournament, index__in=[a.winner_to, a.loser_to])
     everyone = [p for m in placed for p in (m.player_1_id, m.player_2_id) if p in a.player_ids]
     assert sorted(everyone) == sorted(a.player_ids)  # each once: no ghost of the first result
+
+
+def test_lowering_the_cap_while_people_join_never_leaves_more_than_the_cap(make_tournament):
+    tournament = make_tournament(entrants=4, max_entrants=8)
+    row = Tournament.objects.get(pk=tournament.pk)
+    details = {
+        "name": row.name,
+        "game": row.game,
+        "format": row.format,
+        "best_of": row.best_of,
+        "check_in_minutes": row.check_in_minutes,
+        "starts_at": row.local_starts_at().replace(tzinfo=None),
+    }
+    ids = iter(range(1100000000000000001, 1100000000000000004))
+    work = iter(["edit", "join", "join", "join"])
+
+    def act():
+        if next(work) == "edit":
+            return attempt(lambda: operations.edit(tournament, **details, max_entrants=5))
+        discord_id = next(ids)
+        return attempt(lambda: operations.join(tournament, discord_id=discord_id, name="P"))
+
+    outcomes = run_together(4, act)
+    row = Tournament.objects.get(pk=tournament.pk)
+    count = row.entrants.count()
+    assert count <= row.max_entrants
+    # The edit first, or after one join: the cap is 5 and the last joins are refused. After
+    # two or three joins: the edit is refused, naming the count it saw, and the cap stays 8.
+    below = "Friday Fights already has %d entrants: remove some before setting the most below that."
+    if row.max_entrants == 5:
+        assert count == 5
+        assert sorted(outcomes) == ["Friday Fights is full (5 of 5)."] * 2 + ["done"] * 2
+    else:
+        assert (row.max_entrants, count) == (8, 7)
+        assert sorted(outcomes) in ([below % 6, *["done"] * 3], [below % 7, *["done"] * 3])

@@ -297,6 +297,28 @@ def test_an_edit_is_drawn_from_now_and_a_deleted_message_is_left_alone(
     assert sim.messages(ANNOUNCEMENTS) == []
 
 
+def test_an_edit_of_the_details_redraws_the_announcement_and_the_open_check_in(
+    sim, hq, make_tournament, settings
+):
+    settings.OUTBOX_COALESCE_SECONDS = 0
+    tournament = make_tournament(guild=hq, check_in_minutes=30)
+    members(tournament, 2)
+    operations.open_check_in(tournament)
+    deliver()
+    patches = len(sim.requests(f"{ANNOUNCEMENTS_PATH}/*", method="PATCH"))
+    row = Tournament.objects.public().get(pk=tournament.pk)
+    later = row.local_starts_at().replace(tzinfo=None) + timedelta(days=1)
+    operations.edit(tournament, name="Saturday Smash", game="Tekken 8", starts_at=later)
+    deliver()
+    stamp = f"<t:{int(Tournament.objects.get(pk=tournament.pk).starts_at.timestamp())}:F>"
+    announcement, check_in = sim.messages(ANNOUNCEMENTS)
+    assert "**Saturday Smash** · Tekken 8" in announcement["content"]
+    assert stamp in announcement["content"] and stamp in check_in["content"]
+    assert "Check-in for **Saturday Smash** is open" in check_in["content"]
+    # One edit row: the announcement, then the check-in message.
+    assert len(sim.requests(f"{ANNOUNCEMENTS_PATH}/*", method="PATCH")) == patches + 2
+
+
 def test_each_tournament_posts_in_order_and_only_on_its_shard(sim, hq, make_tournament):
     one = make_tournament(guild=hq, name="One", check_in_minutes=30)
     two = make_tournament(guild=hq, name="Two", check_in_minutes=30)

@@ -86,7 +86,7 @@ def test_it_takes_only_a_wall_clock_time(make_tournament):
         ({"check_in_minutes": 1441}, "check_in_minutes", "at most 1440"),
         ({"name": "   "}, "name", "cannot be empty"),
         ({"name": "x" * 101}, "name", "at most 100"),
-        ({"game": ""}, "name", "cannot be empty"),
+        ({"game": ""}, "game", "cannot be empty"),
     ],
 )
 def test_it_refuses_bad_values(make_tournament, fields, field, message):

@@ -48,15 +48,28 @@ def test_the_organisers_pages_are_in_the_chosen_language(
 ):
     speak(organiser, language)
     registering = make_tournament(entrants=3, check_in_minutes=30)
+    checking_in = make_tournament(entrants=2, check_in_minutes=30, name="Checking in")
+    operations.open_check_in(checking_in)
     underway = started(entrants=6, max_entrants=8)
     complete = started(entrants=4, name="Finished")
     play_out(complete)
-    english = ["Next step", "Entrants", "Save seeds", "To play now", "Waiting for players"]
+    english = [
+        "Next step",
+        "Entrants",
+        "Save seeds",
+        "To play now",
+        "Waiting for players",
+        "Edit details",
+        "Save changes",
+        "stays open",
+    ]
     for path in (
         "/dashboard/",
         f"/dashboard/guilds/{OWNER}/",
         f"/dashboard/guilds/{OWNER}/tournaments/new/",
         f"/t/{registering.slug}/manage/",
+        f"/t/{registering.slug}/edit/",
+        f"/t/{checking_in.slug}/edit/",
         f"/t/{underway.slug}/manage/",
         f"/t/{complete.slug}/manage/",
     ):

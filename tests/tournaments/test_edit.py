@@ -1,0 +1,454 @@
+"""Editing a tournament's details after creating it: `operations.edit` and /t/<slug>/edit/.
+Only the server's organisers, only before the start; the announcement follows the change."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from tests.tournaments.conftest import (
+    MEMBER,
+    OWNER,
+    STRANGER,
+    in_a_week,
+    local_now,
+    play_out,
+)
+from tests.tournaments.test_organiser_pages import after, discord_cannot_confirm, manage_url
+from tournaments import operations, posts
+from tournaments.models import Post, Tournament
+from tournaments.operations import Refused
+
+pytestmark = pytest.mark.django_db
+
+State = Tournament.State
+Kind = Post.Kind
+PARIS = zoneinfo.ZoneInfo("Europe/Paris")
+DETAILS = {
+    "name": "Friday Fights",
+    "game": "Street Fighter 6",
+    "format": "double_elimination",
+    "best_of": 3,
+    "check_in_minutes": 0,
+    "max_entrants": 64,
+}
+
+
+@pytest.fixture
+def organiser(client, sign_in, make_guild):
+    """Signed in as the owner of OWNER, a member of MEMBER; the bot in those and STRANGER."""
+    for guild_id in (OWNER, MEMBER, STRANGER):
+        make_guild(guild_id, name=f"Server {guild_id}")
+    sign_in(client)
+    return client
+
+
+def fresh(tournament) -> Tournament:
+    return Tournament.objects.public().get(pk=tournament.pk)
+
+
+def edits(tournament):
+    return tournament.posts.filter(kind=Kind.ANNOUNCEMENT_EDIT)
+
+
+def everything(tournament, **changes) -> dict:
+    """Every field of the form, as it is now but for `changes` (the start on the server's
+    clock)."""
+    row = fresh(tournament)
+    values = {name: getattr(row, name) for name in DETAILS}
+    return {"starts_at": row.local_starts_at().replace(tzinfo=None), **values, **changes}
+
+
+# The operation
+
+
+def test_it_changes_the_details_bumps_the_version_and_edits_the_announcement(make_tournament):
+    tournament = make_tournament(entrants=2)
+    version = fresh(tournament).version
+    new_start = in_a_week() + timedelta(days=1, hours=1)
+    edited = operations.edit(
+        tournament,
+        **everything(
+            tournament,
+            name="Friday Fights 2",
+            game="Tekken 8",
+            format="single_elimination",
+            best_of=5,
+            starts_at=new_start,
+            max_entrants=16,
+        ),
+    )
+    row = fresh(tournament)
+    assert set(edited.changed) == {"name", "game", "format", "best_of", "starts_at", "max_entrants"}
+    assert (row.name, row.game, row.format, row.best_of, row.max_entrants) == (
+        "Friday Fights 2",
+        "Tekken 8",
+        "single_elimination",
+        5,
+        16,
+    )
+    assert row.starts_at == new_start.replace(tzinfo=PARIS)
+    assert row.version == version + 1
+    (edit,) = edits(tournament)
+    assert edit.state == Post.State.PENDING and edit.payload == {"details": True}
+    assert row.slug == tournament.slug  # bookmarks and the bot's buttons keep working
+
+
+def test_a_new_start_moves_the_check_in_time_with_it(make_tournament):
+    tournament = make_tournament(check_in_minutes=30)
+    new_start = in_a_week() + timedelta(days=2)
+    operations.edit(tournament, **everything(tournament, starts_at=new_start, check_in_minutes=45))
+    row = fresh(tournament)
+    assert row.check_in_opens_at == new_start.replace(tzinfo=PARIS) - timedelta(minutes=45)
+    operations.edit(tournament, **everything(tournament, check_in_minutes=0))
+    assert fresh(tournament).check_in_opens_at is None
+    assert fresh(tournament).state == State.REGISTRATION
+
+
+def test_an_edit_that_brings_check_in_time_opens_it(make_tournament):
+    tournament = make_tournament(starts_at=local_now(minutes=120))
+    operations.edit(tournament, **everything(tournament, check_in_minutes=180))
+    row = fresh(tournament)
+    assert row.state == State.CHECK_IN
+    assert list(tournament.posts.filter(kind=Kind.CHECK_IN)) != []
+    assert edits(tournament).count() == 1
+
+
+def test_check_in_once_open_stays_open_whatever_the_edit(make_tournament):
+    tournament = make_tournament(entrants=2, check_in_minutes=30)
+    operations.open_check_in(tournament)
+    operations.edit(
+        tournament,
+        **everything(tournament, check_in_minutes=0, starts_at=in_a_week() + timedelta(days=7)),
+    )
+    row = fresh(tournament)
+    assert row.state == State.CHECK_IN and row.check_in_opens_at is None
+    assert tournament.posts.filter(kind=Kind.CHECK_IN).count() == 1
+
+
+def test_nothing_changed_writes_nothing(make_tournament):
+    tournament = make_tournament(entrants=2)
+    before = fresh(tournament)
+    posts_before = tournament.posts.count()
+    edited = operations.edit(tournament, **everything(tournament, name="  Friday   Fights "))
+    after_ = fresh(tournament)
+    assert edited.changed == ()
+    assert (after_.version, after_.updated_at) == (before.version, before.updated_at)
+    assert tournament.posts.count() == posts_before
+
+
+def test_a_start_left_as_it_was_is_kept_once_passed(make_tournament):
+    tournament = make_tournament(entrants=2)
+    two_hours_ago = timezone.now() - timedelta(hours=2)
+    Tournament.objects.filter(pk=tournament.pk).update(starts_at=two_hours_ago)
+    operations.edit(tournament, **everything(tournament, name="Late Fights"))
+    row = fresh(tournament)
+    assert (row.name, row.starts_at) == ("Late Fights", two_hours_ago)
+
+
+def test_several_edits_and_joins_before_delivery_make_one_announcement_edit(
+    make_tournament, settings
+):
+    settings.OUTBOX_COALESCE_SECONDS = 5
+    tournament = make_tournament()
+    operations.join(tournament, discord_id=257069950429175809, name="Ada")
+    for number in range(3):
+        operations.edit(tournament, **everything(tournament, name=f"Friday Fights {number}"))
+    (edit,) = edits(tournament)
+    assert edit.payload == {"details": True}
+    assert edit.due_at <= timezone.now() + timedelta(seconds=5)
+
+
+def test_an_edit_after_the_announcement_edit_went_out_waits_in_a_new_row(make_tournament):
+    tournament = make_tournament()
+    operations.edit(tournament, **everything(tournament, name="One"))
+    edits(tournament).update(state=Post.State.DONE)
+    operations.edit(tournament, **everything(tournament, name="Two"))
+    assert sorted(edits(tournament).values_list("state", flat=True)) == ["done", "pending"]
+
+
+def test_the_format_and_best_of_chosen_last_are_the_brackets(make_tournament):
+    tournament = make_tournament(entrants=4)
+    operations.edit(tournament, **everything(tournament, format="single_elimination", best_of=1))
+    operations.start(tournament)
+    row = fresh(tournament)
+    assert row.matches.count() == 3  # single elimination of four: no losers' side
+    play_out(row)
+    assert fresh(tournament).state == State.COMPLETE
+
+
+def test_it_refuses_a_cap_below_the_entrant_count(make_tournament):
+    tournament = make_tournament(entrants=5)
+    with pytest.raises(Refused) as refused:
+        operations.edit(tournament, **everything(tournament, name="Smaller", max_entrants=4))
+    assert refused.value.field == "max_entrants"
+    assert str(refused.value) == (
+        "Friday Fights already has 5 entrants: remove some before setting the most below that."
+    )
+    assert (fresh(tournament).name, fresh(tournament).max_entrants) == ("Friday Fights", 64)
+    operations.edit(tournament, **everything(tournament, max_entrants=5))
+    assert fresh(tournament).max_entrants == 5
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"best_of": 4}, "best_of"),
+        ({"format": "swiss"}, "format"),
+        ({"max_entrants": 1025}, "max_entrants"),
+        ({"check_in_minutes": 1441}, "check_in_minutes"),
+        ({"name": "x" * 101}, "name"),
+        ({"game": ""}, "game"),
+    ],
+)
+def test_it_refuses_bad_values(make_tournament, changes, field):
+    tournament = make_tournament()
+    with pytest.raises(Refused) as refused:
+        operations.edit(tournament, **everything(tournament, **changes))
+    assert refused.value.field == field
+    assert fresh(tournament).version == tournament.version
+
+
+def underway(make_tournament):
+    tournament = make_tournament(entrants=4)
+    operations.start(tournament)
+    return tournament
+
+
+def complete(make_tournament):
+    tournament = underway(make_tournament)
+    play_out(fresh(tournament))
+    return tournament
+
+
+def cancelled(make_tournament):
+    tournament = make_tournament(entrants=4)
+    operations.cancel(tournament)
+    return tournament
+
+
+CLOSED = [
+    (underway, "Friday Fights has started: its details can no longer be changed."),
+    (complete, "Friday Fights is over: its details can no longer be changed."),
+    (cancelled, "Friday Fights was cancelled: its details can no longer be changed."),
+]
+
+
+@pytest.mark.parametrize(("make", "message"), CLOSED)
+def test_it_refuses_once_the_tournament_has_started_or_ended(make_tournament, make, message):
+    tournament = make(make_tournament)
+    version = fresh(tournament).version
+    with pytest.raises(Refused) as refused:
+        operations.edit(tournament, **everything(tournament, name="Renamed"))
+    assert str(refused.value) == message and refused.value.field is None
+    assert (fresh(tournament).name, fresh(tournament).version) == ("Friday Fights", version)
+
+
+# What the bot posts: the announcement, and the check-in message whose words hold the start
+
+
+def posted(tournament, kind, message_id: int) -> None:
+    tournament.posts.filter(kind=kind).update(
+        state=Post.State.DONE, channel_id=1, message_id=message_id
+    )
+
+
+def test_an_edit_during_check_in_edits_the_check_in_message_too(make_tournament):
+    tournament = make_tournament(entrants=2, check_in_minutes=30)
+    operations.open_check_in(tournament)
+    posted(tournament, Kind.ANNOUNCEMENT, 11)
+    posted(tournament, Kind.CHECK_IN, 12)
+    edits(tournament).update(state=Post.State.DONE)
+    operations.join(tournament, discord_id=257069950429175809, name="Ada")
+    assert [e.message_id for e in posts.plan(edits(tournament).get(state="pending")).edits] == [11]
+    new_start = in_a_week() + timedelta(days=1)
+    operations.edit(tournament, **everything(tournament, name="Renamed", starts_at=new_start))
+    plan = posts.plan(edits(tournament).get(state="pending"))
+    assert [e.message_id for e in plan.edits] == [11, 12]
+    stamp = f"<t:{int(new_start.replace(tzinfo=PARIS).timestamp())}:F>"
+    assert "**Renamed**" in plan.edits[0].message.content
+    assert stamp in plan.edits[0].message.content and stamp in plan.edits[1].message.content
+
+
+# The page
+
+
+def edit_url(tournament) -> str:
+    return f"/t/{tournament.slug}/edit/"
+
+
+def form(tournament, **changes) -> dict:
+    values = everything(tournament, **changes)
+    values["starts_at"] = values["starts_at"].strftime("%Y-%m-%dT%H:%M")
+    return {name: str(value) for name, value in values.items()}
+
+
+def test_the_page_shows_the_create_form_filled_in_on_the_servers_clock(
+    organiser, make_tournament, make_guild
+):
+    guild = make_guild(OWNER, zone="Asia/Tokyo")
+    tournament = make_tournament(guild=guild, check_in_minutes=30, max_entrants=24)
+    page = organiser.get(edit_url(tournament))
+    assert page.status_code == 200
+    body = page.content.decode()
+    local = fresh(tournament).starts_at.astimezone(zoneinfo.ZoneInfo("Asia/Tokyo"))
+    assert f'value="{local:%Y-%m-%dT%H:%M}"' in body
+    assert "On the server&#x27;s clock: Asia/Tokyo." in body
+    initial = {name: page.context["form"][name].value() for name in DETAILS}
+    assert initial == {
+        **DETAILS,
+        "check_in_minutes": 30,
+        "max_entrants": 24,
+    }
+    assert 'value="Friday Fights"' in body and "Save changes" in body
+
+
+def test_the_organiser_saves_changes(organiser, make_tournament):
+    tournament = make_tournament(entrants=2)
+    version = fresh(tournament).version
+    new_start = in_a_week() + timedelta(days=1)
+    response = organiser.post(
+        edit_url(tournament),
+        form(tournament, name="東京 Fight Night ⚡", game="鉄拳8", starts_at=new_start, best_of=5),
+    )
+    assert response["Location"] == manage_url(tournament)
+    assert after(organiser, response) == ["Saved the changes to 東京 Fight Night ⚡."]
+    row = fresh(tournament)
+    assert (row.name, row.game, row.best_of) == ("東京 Fight Night ⚡", "鉄拳8", 5)
+    assert row.starts_at == new_start.replace(tzinfo=PARIS)
+    assert row.version == version + 1
+    assert edits(tournament).count() == 1
+
+
+def test_the_public_page_shows_the_new_name_at_once(organiser, make_tournament):
+    tournament = make_tournament()
+    assert "Friday Fights" in organiser.get(f"/t/{tournament.slug}/").content.decode()
+    organiser.post(edit_url(tournament), form(tournament, name="Saturday Smash"))
+    assert "Saturday Smash" in organiser.get(f"/t/{tournament.slug}/").content.decode()
+    assert organiser.get(f"/t/{tournament.slug}.json").json()["name"] == "Saturday Smash"
+
+
+def test_saving_without_a_change_says_so_and_writes_nothing(organiser, make_tournament):
+    tournament = make_tournament(entrants=2)
+    version = fresh(tournament).version
+    count = tournament.posts.count()
+    response = organiser.post(edit_url(tournament), form(tournament))
+    assert after(organiser, response) == ["Nothing to save: Friday Fights is as it was."]
+    assert fresh(tournament).version == version and tournament.posts.count() == count
+
+
+def test_the_manage_page_links_to_the_edit_page_while_entries_are_open(organiser, make_tournament):
+    tournament = make_tournament(entrants=2, check_in_minutes=30)
+    link = f'href="{edit_url(tournament)}"'
+    assert link in organiser.get(manage_url(tournament)).content.decode()
+    operations.open_check_in(tournament)
+    assert link in organiser.get(manage_url(tournament)).content.decode()
+    operations.start(tournament)
+    assert link not in organiser.get(manage_url(tournament)).content.decode()
+
+
+def test_a_cap_below_the_entrant_count_gives_the_form_back_with_nothing_lost(
+    organiser, make_tournament
+):
+    tournament = make_tournament(entrants=5)
+    response = organiser.post(
+        edit_url(tournament), form(tournament, name="Tiny Fights", max_entrants=3)
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["max_entrants"] == [
+        "Friday Fights already has 5 entrants: remove some before setting the most below that."
+    ]
+    assert 'value="Tiny Fights"' in response.content.decode()
+    row = fresh(tournament)
+    assert (row.name, row.max_entrants, row.entrants.count()) == ("Friday Fights", 64, 5)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"starts_at": "next friday"}, "starts_at", "valid date/time"),
+        ({"starts_at": "2020-01-01T19:30"}, "starts_at", "has passed"),
+        ({"starts_at": "99999-01-01T19:30"}, "starts_at", "valid date/time"),
+        ({"best_of": "4"}, "best_of", "valid choice"),
+        ({"format": "swiss"}, "format", "valid choice"),
+        ({"name": "x" * 10_000}, "name", "at most 100"),
+        ({"name": "  "}, "name", "required"),
+        ({"name": "bell\x07"}, "name", "control characters"),
+        ({"game": "nul\x00"}, "game", "Null characters"),
+        ({"max_entrants": "16.5"}, "max_entrants", "whole number"),
+        ({"max_entrants": "9" * 40}, "max_entrants", "less than or equal to 1024"),
+        ({"check_in_minutes": "-1"}, "check_in_minutes", "greater than or equal to 0"),
+    ],
+)
+def test_bad_values_come_back_explained(organiser, make_tournament, changes, field, message):
+    tournament = make_tournament(entrants=2)
+    version = fresh(tournament).version
+    response = organiser.post(edit_url(tournament), {**form(tournament), **changes})
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors[field])
+    assert fresh(tournament).version == version
+
+
+def test_an_untouched_start_that_has_passed_still_saves(organiser, make_tournament):
+    tournament = make_tournament()
+    Tournament.objects.filter(pk=tournament.pk).update(
+        starts_at=timezone.now() - timedelta(hours=3)
+    )
+    response = organiser.post(edit_url(tournament), form(tournament, name="Running Late"))
+    assert response.status_code == 302
+    assert fresh(tournament).name == "Running Late"
+
+
+@pytest.mark.parametrize(("make", "message"), CLOSED)
+def test_the_page_refuses_once_started_or_over(organiser, make_tournament, make, message):
+    tournament = make(make_tournament)
+    response = organiser.get(edit_url(tournament))
+    assert response["Location"] == manage_url(tournament)
+    assert after(organiser, response) == [message]
+    response = organiser.post(edit_url(tournament), form(tournament, name="Renamed"))
+    assert after(organiser, response) == [message]
+    assert fresh(tournament).name == "Friday Fights"
+
+
+def test_everyone_else_gets_a_404(organiser, make_tournament, make_guild):
+    for guild_id in (MEMBER, STRANGER):  # a member there; not in it at all
+        tournament = make_tournament(guild=make_guild(guild_id))
+        assert organiser.get(edit_url(tournament)).status_code == 404
+        assert organiser.post(edit_url(tournament), form(tournament, name="X")).status_code == 404
+        assert fresh(tournament).name == "Friday Fights"
+    assert organiser.get("/t/no-such-thing-abc123/edit/").status_code == 404
+
+
+def test_the_page_needs_a_signed_in_person(client, make_tournament):
+    tournament = make_tournament()
+    response = client.get(edit_url(tournament))
+    assert response["Location"] == f"/auth/login/?next=/t/{tournament.slug}/edit/"
+    client.post(edit_url(tournament), form(tournament, name="X"))
+    assert fresh(tournament).name == "Friday Fights"
+
+
+def test_the_page_waits_when_discord_cannot_confirm(client, sign_in, make_tournament, fake_discord):
+    tournament = make_tournament()
+    discord_cannot_confirm(sign_in(client), fake_discord)
+    response = client.post(edit_url(tournament), form(tournament, name="X"))
+    assert response["Location"] == f"/t/{tournament.slug}/"
+    assert fresh(tournament).name == "Friday Fights"
+
+
+def test_the_page_needs_the_csrf_token(sign_in, make_tournament):
+    tournament = make_tournament()
+    browser = Client(enforce_csrf_checks=True)
+    sign_in(browser)
+    assert browser.post(edit_url(tournament), form(tournament, name="X")).status_code == 403
+
+
+def test_the_page_says_check_in_stays_open(organiser, make_tournament):
+    tournament = make_tournament(entrants=2, check_in_minutes=30)
+    assert "stays open" not in organiser.get(edit_url(tournament)).content.decode()
+    operations.open_check_in(tournament)
+    page = organiser.get(edit_url(tournament)).content.decode()
+    assert "Check-in is open and stays open until the start" in page
