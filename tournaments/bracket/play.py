@@ -381,7 +381,7 @@ class Bracket:
 
     Each operation costs O(1) in the bracket's size (a disqualification cascade, O(the
     entrant's remaining matches); a reinstatement, O(the entrant's matches and the forfeits
-    after them), once its first match is found among the first round's) and returns the
+    after them), once its first match is found among the first rounds') and returns the
     states it changed, as the functions do.
     """
 
