@@ -69,6 +69,14 @@ def remove_entrant(tournament: Tournament, data: QueryDict) -> str:
     return gettext("%(name)s is out.") % {"name": entrant.name}
 
 
+def reinstate(tournament: Tournament, data: QueryDict) -> str:
+    entrant_id = _number(data.get("entrant"), what=gettext("The entrant"), field="entrant")
+    operations.reinstate(tournament, entrant_id)
+    return gettext(
+        "%(name)s is reinstated: their disqualification and its forfeits are taken back."
+    ) % {"name": Entrant.objects.get(pk=entrant_id).name}
+
+
 def seed(tournament: Tournament, data: QueryDict) -> str:
     operations.reorder(tournament, order=_seed_order(tournament, data))
     return gettext("Seeds saved.")
@@ -110,6 +118,7 @@ def retry_posts(tournament: Tournament, data: QueryDict) -> str:
 MANAGE_ACTIONS: dict[str, Callable[[Tournament, QueryDict], str]] = {
     "add_entrant": add_entrant,
     "remove_entrant": remove_entrant,
+    "reinstate": reinstate,
     "seed": seed,
     "open_check_in": open_check_in,
     "start": start,

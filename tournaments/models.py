@@ -204,6 +204,12 @@ class Tournament(models.Model):
         return self.current_state() in (self.State.REGISTRATION, self.State.CHECK_IN)
 
     @property
+    def is_fixable(self) -> bool:
+        """Its bracket may still change: underway, or complete (its last results can be
+        fixed or reset, its last forfeits taken back)."""
+        return self.state in (self.State.UNDERWAY, self.State.COMPLETE)
+
+    @property
     def config(self) -> GuildConfig | None:
         """The server's settings (joined by `objects.public()`), None if never configured."""
         try:

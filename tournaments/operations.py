@@ -682,12 +682,11 @@ class _Board:
                 if player is not None:
                     self.by_seed[player.seed] = player
 
-    def _query(self):
-        return (
-            Match.objects.filter(tournament=self.tournament)
-            .select_related("player_1", "player_2")
-            .select_for_update(of=("self",))
-        )
+    def _query(self, matches=None):
+        """These matches (the tournament's by default), with their players, locked."""
+        if matches is None:
+            matches = Match.objects.filter(tournament=self.tournament)
+        return matches.select_related("player_1", "player_2").select_for_update(of=("self",))
 
     def load_around(self, match_id: int) -> Match:
         """The match and the matches it feeds, in one query; DoesNotExist when the match is
@@ -700,6 +699,16 @@ class _Board:
             if row.pk == match_id:
                 return row
         raise Match.DoesNotExist(f"no match {match_id} in {self.tournament.slug}")
+
+    def load_matches_of(self, entrant: Entrant) -> None:
+        """Every match the entrant has played or waits in (by the players' own indexes: an
+        entrant is in one tournament only), then the matches those feed (by index): all
+        that a reinstatement reads unless forfeits follow them. Two queries, each by a key."""
+        mine = list(self._query(Match.objects.filter(Q(player_1=entrant) | Q(player_2=entrant))))
+        self._keep(mine)
+        fed = {i for row in mine for i in (row.winner_to, row.loser_to) if i is not None}
+        if fed - set(self.rows):
+            self._keep(self._query().filter(index__in=fed - set(self.rows)))
 
     def __getitem__(self, index: int) -> bracket.MatchState:
         row = self.rows.get(index)
@@ -779,10 +788,11 @@ class _Board:
 
 @dataclass(frozen=True)
 class Played:
-    """What a result, a disqualification or a reset did: the match, every match row it
-    changed (in play order), and whether the tournament is now complete."""
+    """What a result, a disqualification, a reset or a reinstatement did: the match (None
+    for a reinstatement, which is no one match's), every match row it changed (in play
+    order), and whether the tournament is now complete."""
 
-    match: Match
+    match: Match | None
     changed: list[Match]
     complete: bool
     champion: Entrant | None = None
@@ -819,7 +829,7 @@ def _engine(call, *args, **kwargs) -> bracket.Changes:
         raise Refused(_(exc.message), **exc.params) from exc
 
 
-def _finish(row: Tournament, board: _Board, match: Match) -> Played:
+def _finish(row: Tournament, board: _Board, match: Match | None) -> Played:
     """Write the board, complete the tournament (or take completion back), bump."""
     structure = board.structure
     champion = None
@@ -959,6 +969,37 @@ def disqualify(tournament: Tournament, match_id: int, *, entrant_id: int) -> Pla
     board.changed_entrants[entrant.pk] = entrant
     board.apply(changes)
     return _finish(row, board, match)
+
+
+@transaction.atomic
+def reinstate(tournament: Tournament, entrant_id: int) -> Played:
+    """Takes a disqualification back: the forfeits it caused are undone (their matches to
+    play again, or waiting for their players), while the matches they fed are unplayed; in
+    a complete tournament, so only its last forfeits. Discord is told as for a reset."""
+    row = _locked(tournament)
+    if not row.is_fixable:
+        if row.state in OPEN:
+            raise Refused(_("%(name)s has not started yet."), name=row.name)
+        raise _closed(row)
+    entrant = row.entrants.filter(pk=entrant_id).first()
+    if entrant is None:
+        raise Refused(_("That entrant is not in this tournament (any more)."), field="entrant")
+    if not entrant.disqualified:
+        raise Refused(_("%(name)s is not disqualified."), field="entrant", name=entrant.name)
+    board = _Board(row, row.structure())
+    board.load_matches_of(entrant)
+    changes = _engine(
+        bracket.reinstate,
+        board.structure,
+        board,
+        entrant.seed,
+        disqualified=board.disqualified(),
+    )
+    entrant = board.entrant(entrant.seed)
+    entrant.disqualified = False
+    board.changed_entrants[entrant.pk] = entrant
+    board.apply(changes)
+    return _finish(row, board, None)
 
 
 @transaction.atomic
@@ -1249,6 +1290,7 @@ __all__ = [
     "open_due_check_ins",
     "order_from_boxes",
     "parse_score",
+    "reinstate",
     "remove_entrant",
     "reorder",
     "report",

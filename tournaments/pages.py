@@ -438,6 +438,15 @@ class MatchRow:
         return self.match.is_decided and not self.match.forfeit
 
     @property
+    def reinstatable(self) -> list[Entrant]:
+        """The disqualified loser of a forfeit, whom the organiser may reinstate (the
+        manage page's `reinstate`: while the matches it fed are unplayed)."""
+        match = self.match
+        if not match.forfeit or match.winner_id is None or not self.tournament.is_fixable:
+            return []
+        return [p for p in self.players if p and p.pk != match.winner_id and p.disqualified]
+
+    @property
     def disqualifiable(self) -> list[Entrant]:
         if self.match.is_decided or self.match.skipped:
             return []

@@ -1,4 +1,5 @@
-"""An organiser runs a whole tournament in chromium: from the dashboard to the champion.
+"""An organiser runs a whole tournament in chromium: from the dashboard to the champion; and
+takes back a disqualification made by mistake.
 
 Ada, owner of FightRise HQ (where the real bot is), sets the server's clock, creates a double
 elimination, adds eight walk-ins, moves one up to seed 1, lowers its cap on the edit page
@@ -209,3 +210,44 @@ def test_an_organiser_runs_a_double_elimination_to_its_champion(
     champion = next(e["id"] for e in data["entrants"] if e["placement"] == 1)
     reset = next(m for m in data["matches"] if m["side"] == "grand_final" and m["round"] == 2)
     assert reset["winner"] == champion
+
+
+def test_an_organiser_takes_back_a_mistaken_disqualification(
+    page, sim, site, start_bot, screenshot, axe
+):
+    from guildbot.models import Guild
+    from tests.e2e.discordplay import HQ
+    from tournaments import operations
+
+    start_bot_ready(start_bot)
+    tournament = operations.create(
+        Guild.objects.get(guild_id=HQ),
+        created_by=None,
+        name="Spring Brawl",
+        game="Tekken 8",
+        format="double_elimination",
+        best_of=3,
+        starts_at=next_week_at_half_past_seven().replace(tzinfo=None),
+        check_in_minutes=0,
+        max_entrants=8,
+    )
+    for name in WALK_INS[:4]:
+        operations.add_walk_in(tournament, name=name)
+    operations.start(tournament)
+    log_in_as_ada(page, site, sim)
+    page.goto(f"{site}/t/{tournament.slug}/manage/")
+
+    first = page.locator("li.m-row", has=page.locator(".match-id", has_text="A"))
+    first.get_by_role("button", name="DQ Ember").click()  # meant Kage's result, say
+    expect(page.locator(".message-success")).to_have_text(
+        "Ember is disqualified; their matches are forfeited."
+    )
+    expect(page.get_by_role("button", name="Reinstate Ember")).to_have_count(2)
+    screenshot(page, "t09-manage-disqualified")
+    axe(page, "t09-manage-disqualified")
+    page.locator(".t-table").get_by_role("button", name="Reinstate Ember").click()
+    expect(page.locator(".message-success")).to_have_text(
+        "Ember is reinstated: their disqualification and its forfeits are taken back."
+    )
+    expect(page.get_by_role("button", name="Reinstate Ember")).to_have_count(0)
+    expect(first.get_by_role("button", name="Save result")).to_be_visible()

@@ -13,8 +13,10 @@ from tournaments.bracket import (
     BracketFormat,
     FedMatchPlayed,
     ForfeitIsFinal,
+    ForfeitsFedMatchPlayed,
     MatchState,
     NotDecided,
+    NotDisqualified,
     NotPlaying,
     NotReady,
     Side,
@@ -411,6 +413,141 @@ def test_it_lets_the_better_of_two_disqualified_entrants_forfeit_the_next_match(
         players=(3, 5), winner=0, forfeit=True
     )
     assert bracket.placements() == {8: 7, 5: 5}
+
+
+# Reinstating: a disqualification taken back
+
+
+def test_it_reinstates_as_if_the_disqualification_never_happened():
+    bracket = Bracket.create(DOUBLE, 8)
+    bracket.disqualify(8)
+    changes = bracket.reinstate(8)
+    assert set(changes) == {0, 4, 6}  # 1 v 8, where 1 went, where 8 went
+    assert bracket.states() == bracket.structure.initial_states()
+    assert not bracket.disqualified and bracket.current_match(8) == 0
+    assert 0 in bracket.ready_matches() and bracket.placements() == {}
+
+
+def test_it_reinstates_an_entrant_whose_forfeit_was_still_pending():
+    bracket = Bracket.create(DOUBLE, 8)
+    win(bracket, 1)
+    assert bracket.disqualify(1) == {}
+    assert bracket.reinstate(1) == {}
+    changes = win(bracket, 4)  # 4 meets 1 in round 2, and it is played, not forfeited
+    assert changes[4] == MatchState(players=(1, 4))
+
+
+def test_it_undoes_the_losers_bracket_forfeit_that_came_later():
+    bracket = Bracket.create(DOUBLE, 8)
+    win(bracket, 1)  # 8 drops into the losers' bracket
+    bracket.disqualify(8)
+    losers = bracket.current_match(8)
+    win(bracket, 4)  # 5 drops in and 8 forfeits to them
+    assert bracket.state(losers).forfeit
+    changes = bracket.reinstate(8)
+    assert changes[losers] == MatchState(players=(8, 5))
+    assert bracket.current_match(8) == losers and bracket.placements() == {}
+    assert bracket.state(0) == MatchState(players=(1, 8), winner=0)  # played: it stands
+
+
+def test_it_refuses_once_a_match_the_forfeit_fed_is_played():
+    bracket = Bracket.create(DOUBLE, 8)
+    bracket.disqualify(8)  # 1 goes on to match E
+    win(bracket, 4)
+    win(bracket, 1)  # E: 1 beats 4
+    before = bracket.states()
+    with pytest.raises(ForfeitsFedMatchPlayed) as refused:
+        bracket.reinstate(8)
+    assert refused.value.params == {"match": "A", "fed": "E"}
+    assert str(refused.value) == (
+        "The forfeit of match A cannot be undone: match E, which it fed, already has a result."
+    )
+    assert isinstance(refused.value, FedMatchPlayed)
+    assert bracket.states() == before and bracket.disqualified == {8}
+    bracket.undo(4)  # the organiser resets E first; now it can be done
+    bracket.reinstate(8)
+    assert bracket.state(0).ready
+
+
+@pytest.mark.parametrize("disqualified", [1, 2])
+def test_it_reinstates_in_the_grand_final_and_the_reset(disqualified):
+    bracket = four_to_the_grand_final()
+    before = bracket.states()
+    bracket.disqualify(disqualified)
+    assert bracket.is_complete()
+    bracket.reinstate(disqualified)
+    # 1 forfeited the grand final and the reset; 2's forfeit had skipped the reset.
+    assert bracket.states() == before
+    assert bracket.champion() is None and bracket.placements() == {3: 3, 4: 4}
+    assert bracket.ready_matches() == [bracket.structure.final]
+
+
+def test_it_reinstates_in_single_elimination():
+    bracket = Bracket.create(SINGLE, 4)
+    bracket.disqualify(4)
+    win(bracket, 2)
+    win(bracket, 2)  # the final, C: 2 beats 1, who went on by 4's forfeit
+    with pytest.raises(ForfeitsFedMatchPlayed, match="match C, which it fed"):
+        bracket.reinstate(4)
+    final = bracket.structure.final
+    bracket.undo(final)
+    assert bracket.reinstate(4) == {0: MatchState(players=(1, 4)), final: MatchState((None, 2))}
+
+
+def double_forfeit() -> Bracket:
+    """8 and 5 disqualified; they meet in the losers' bracket, where 5 goes on by forfeit."""
+    bracket = Bracket.create(DOUBLE, 8)
+    bracket.disqualify(8)
+    bracket.disqualify(5)
+    return bracket
+
+
+@pytest.mark.parametrize(("reinstated", "still_out"), [(8, 5), (5, 8)])
+def test_reinstating_one_of_two_who_met_is_as_if_only_the_other_was_out(reinstated, still_out):
+    bracket = double_forfeit()
+    bracket.reinstate(reinstated)
+    only = Bracket.create(DOUBLE, 8)
+    only.disqualify(still_out)
+    assert bracket.states() == only.states() and bracket.disqualified == {still_out}
+    assert bracket.current_match(reinstated) in bracket.ready_matches()
+
+
+@pytest.mark.parametrize(("reinstated", "waiting"), [(8, (None, 5)), (5, (8, None))])
+def test_reinstating_one_of_two_who_met_undoes_the_forfeits_that_followed(reinstated, waiting):
+    bracket = double_forfeit()
+    for seed in (2, 3, 2):
+        win(bracket, seed)  # 3 drops in against 5, who forfeits
+    second = find(bracket, Side.LOSERS, 2)
+    assert bracket.state(second).forfeit
+    bracket.reinstate(reinstated)
+    assert bracket.state(second) == MatchState(players=(3, None))
+    assert bracket.state(find(bracket, Side.LOSERS, 1)) == MatchState(players=waiting)
+    assert bracket.current_match(reinstated) in bracket.ready_matches()
+
+
+def test_it_follows_forfeits_to_the_played_match_behind_them():
+    bracket = Bracket.create(SINGLE, 8)
+    win(bracket, 1)
+    bracket.disqualify(1)  # waits in E for the winner of 4 v 5
+    bracket.disqualify(5)  # forfeits B to 4, who goes on by 1's forfeit of E
+    for seed in (2, 3, 2, 2):
+        win(bracket, seed)  # ... and the final, G: 2 beats 4
+    for seed in (5, 1):
+        with pytest.raises(ForfeitsFedMatchPlayed) as refused:
+            bracket.reinstate(seed)
+        assert refused.value.params == {"match": "E", "fed": "G"}
+    bracket.undo(bracket.structure.final)
+    bracket.reinstate(5)
+    assert bracket.state(4) == MatchState(players=(1, None)) and bracket.state(1).ready
+    assert bracket.disqualified == {1}
+
+
+def test_it_refuses_to_reinstate_who_is_not_disqualified():
+    bracket = Bracket.create(SINGLE, 4)
+    with pytest.raises(NotDisqualified, match="Seed 3 is not disqualified."):
+        bracket.reinstate(3)
+    with pytest.raises(ValueError, match="seed 5 is not in this bracket of 4"):
+        bracket.reinstate(5)
 
 
 def test_it_places_8_and_16_entrants_as_usual():

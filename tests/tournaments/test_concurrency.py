@@ -1,15 +1,16 @@
 """Rules that hold when people act at the same instant: the cap under concurrent joins (and
-an edit lowering it), one result when two organisers set the same match. Real threads and
-transactions; run on PostgreSQL (select_for_update), and on SQLite (whose writers queue)."""
+an edit lowering it), one result when two organisers set the same match, a reinstatement
+or the result it would undo. Real threads and transactions; run on PostgreSQL
+(select_for_update), and on SQLite (whose writers queue)."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.conftest import run_together
-from tests.tournaments.conftest import match
+from tests.tournaments.conftest import match, win
 from tournaments import operations
-from tournaments.models import Match, Tournament
+from tournaments.models import Entrant, Match, Tournament
 from tournaments.operations import Refused
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -121,3 +122,34 @@ def test_lowering_the_cap_while_people_join_never_leaves_more_than_the_cap(make_
     else:
         assert (row.max_entrants, count) == (8, 7)
         assert sorted(outcomes) in ([below % 6, *["done"] * 3], [below % 7, *["done"] * 3])
+
+
+def test_a_reinstatement_racing_a_result_it_would_undo_leaves_one_of_them(started):
+    tournament = started(4)  # A: 1 v 4, B: 2 v 3; C, the winners' final
+    a = match(tournament, "A")
+    operations.disqualify(tournament, a.pk, entrant_id=a.player_2_id)  # 1 goes on to C
+    win(tournament, "B")  # C: 1 v 2, ready; 3 drops in and goes on by 4's forfeit
+    c = match(tournament, "C")
+    four_id, version = a.player_2_id, Tournament.objects.get(pk=tournament.pk).version
+    moves = iter(
+        [
+            lambda: operations.reinstate(tournament, four_id),
+            lambda: operations.set_result(tournament, c.pk, score_1=2, score_2=0),
+        ]
+    )
+
+    outcomes = run_together(2, lambda: attempt(next(moves)))
+    four = Entrant.objects.get(pk=four_id)
+    a, c = match(tournament, "A"), match(tournament, "C")
+    if four.disqualified:  # the result came first, and stands
+        assert sorted(outcomes) == [
+            "The forfeit of match A cannot be undone: match C, which it fed, already has a result.",
+            "done",
+        ]
+        assert a.forfeit and c.winner == c.player_1 and c.player_1 == a.player_1
+    else:  # the reinstatement came first: C waits for A again
+        assert sorted(outcomes) == ["Match C is still waiting for a player.", "done"]
+        assert (a.winner, a.state) == (None, Match.State.READY)
+        assert (c.player_1, c.winner, c.state) == (None, None, Match.State.PENDING)
+        assert not match(tournament, "D").forfeit
+    assert Tournament.objects.get(pk=tournament.pk).version == version + 1

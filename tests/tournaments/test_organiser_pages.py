@@ -23,6 +23,7 @@ from tests.tournaments.conftest import (
     match,
     win,
 )
+from tournaments import operations
 from tournaments.models import Entrant, Match, Tournament
 
 pytestmark = pytest.mark.django_db
@@ -468,3 +469,104 @@ def test_the_manage_page_shows_every_match_with_its_forms(organiser, started):
     assert page.count('name="score_1"') == 1 + 3  # A to fix; B, C and D to play
     assert "Fix result" in page and "Reset" in page and "DQ Player 1" in page
     assert page.count('class="m-row') == Match.objects.filter(tournament=tournament).count()
+
+
+# Reinstating a disqualified entrant (POST /t/<slug>/manage/ with action=reinstate)
+
+
+def test_the_organiser_reinstates_a_disqualified_player(organiser, started):
+    tournament = started(4)
+    a = match(tournament, "A")
+    play(organiser, tournament, a.pk, dq=str(a.player_2_id))
+    page = organiser.get(manage_url(tournament)).content.decode()
+    # In the entrants list and on the forfeited match, each a POST with its CSRF token.
+    assert page.count('>Reinstate<span class="visually-hidden"> Player 4</span>') == 2
+    assert page.count('name="action" value="reinstate"') == 2
+    assert post(organiser, tournament, action="reinstate", entrant=str(a.player_2_id)) == [
+        "Player 4 is reinstated: their disqualification and its forfeits are taken back."
+    ]
+    a = match(tournament, "A")
+    assert (a.winner, a.forfeit, a.state) == (None, False, Match.State.READY)
+    assert not Entrant.objects.get(pk=a.player_2_id).disqualified
+    page = organiser.get(manage_url(tournament)).content.decode()
+    assert 'value="reinstate"' not in page and "DQ Player 4" in page
+
+
+def test_the_organiser_is_told_which_result_stands_in_the_way(organiser, started):
+    tournament = started(4)
+    a = match(tournament, "A")
+    play(organiser, tournament, a.pk, dq=str(a.player_2_id))
+    win(tournament, "B")
+    win(tournament, "C")
+    assert post(organiser, tournament, action="reinstate", entrant=str(a.player_2_id)) == [
+        "The forfeit of match A cannot be undone: match C, which it fed, already has a result."
+    ]
+    assert Entrant.objects.get(pk=a.player_2_id).disqualified
+
+
+@pytest.mark.parametrize(
+    ("entrant", "message"),
+    [
+        ("abc", "The entrant must be a whole number, not “abc”."),
+        ("", "The entrant is missing."),
+        (None, "The entrant is missing."),
+        ("٣", "must be a whole number"),
+        ("Ⅻ", "must be a whole number"),
+        ("-1", "must be a whole number"),
+        ("9" * 30, "must be a whole number"),
+        ("999999999", "That entrant is not in this tournament (any more)."),
+        ("other", "That entrant is not in this tournament (any more)."),
+        ("playing", "Player 1 is not disqualified."),
+    ],
+)
+def test_bad_entrants_to_reinstate_come_back_with_a_message(organiser, started, entrant, message):
+    tournament, other = started(4), started(4)
+    operations_dq(other, "A")
+    entrant = {
+        "other": str(match(other, "A").player_2_id),
+        "playing": str(tournament.entrants.get(seed=1).pk),
+    }.get(entrant, entrant)
+    data = (
+        {"action": "reinstate"} if entrant is None else {"action": "reinstate", "entrant": entrant}
+    )
+    [said] = post(organiser, tournament, **data)
+    assert message in said
+    assert Entrant.objects.get(pk=match(other, "A").player_2_id).disqualified
+
+
+def test_reinstating_waits_for_the_start_and_stops_at_cancel(organiser, make_tournament, started):
+    waiting = make_tournament(entrants=2)
+    [said] = post(organiser, waiting, action="reinstate", entrant=str(waiting.entrants.first().pk))
+    assert said == "Friday Fights has not started yet."
+    tournament = started(4)
+    four = operations_dq(tournament, "A")
+    post(organiser, tournament, action="cancel")
+    assert post(organiser, tournament, action="reinstate", entrant=str(four)) == [
+        "Friday Fights was cancelled."
+    ]
+
+
+def test_only_organisers_may_reinstate(client, sign_in, started, make_guild):
+    sign_in(client)
+    tournament = started(4, guild=make_guild(MEMBER))
+    four = operations_dq(tournament, "A")
+    response = client.post(manage_url(tournament), {"action": "reinstate", "entrant": str(four)})
+    assert response.status_code == 404
+    assert Entrant.objects.get(pk=four).disqualified
+
+
+def test_reinstating_needs_the_csrf_token(sign_in, started, bot_everywhere):
+    client = Client(enforce_csrf_checks=True)
+    sign_in(client)
+    tournament = started(4)
+    four = operations_dq(tournament, "A")
+    response = client.post(manage_url(tournament), {"action": "reinstate", "entrant": str(four)})
+    assert response.status_code == 403
+    assert Entrant.objects.get(pk=four).disqualified
+
+
+def operations_dq(tournament, identifier: str) -> int:
+    """Disqualifies the second player of the match; returns their entrant id."""
+    row = match(tournament, identifier)
+    operations.disqualify(tournament, row.pk, entrant_id=row.player_2_id)
+    return row.player_2_id

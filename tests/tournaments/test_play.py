@@ -348,6 +348,8 @@ def match_rows_read_by_key(sql: str) -> bool:
 def by_key(index: str, condition: str) -> bool:
     if index == "tournaments_match_pkey":
         return re.search(r"\(id = ", condition) is not None
+    if index.startswith(("tournaments_match_player_1_id", "tournaments_match_player_2_id")):
+        return re.search(r"\(player_[12]_id = ", condition) is not None  # one entrant's
     # (tournament, index): the prefix alone, the tournament, would read the whole bracket.
     return index == "match_index_unique" and "index" in condition
 

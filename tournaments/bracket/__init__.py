@@ -1,8 +1,8 @@
 """The bracket engine: single and double elimination in plain Python, no Django or Discord.
 
 `build(format, entrant_count)` gives a bracket's fixed `Structure`; the functions of `play`
-(`report`, `undo`, `disqualify`) take it with the match states a caller loaded and return only
-the states they changed; `Bracket` holds a whole bracket in memory.
+(`report`, `undo`, `disqualify`, `reinstate`) take it with the match states a caller loaded
+and return only the states they changed; `Bracket` holds a whole bracket in memory.
 """
 
 from tournaments.bracket.play import (
@@ -13,7 +13,9 @@ from tournaments.bracket.play import (
     Changes,
     FedMatchPlayed,
     ForfeitIsFinal,
+    ForfeitsFedMatchPlayed,
     NotDecided,
+    NotDisqualified,
     NotPlaying,
     NotReady,
     States,
@@ -21,6 +23,7 @@ from tournaments.bracket.play import (
     disqualify,
     eliminated,
     placements,
+    reinstate,
     report,
     undo,
 )
@@ -53,9 +56,11 @@ __all__ = [
     "Destination",
     "FedMatchPlayed",
     "ForfeitIsFinal",
+    "ForfeitsFedMatchPlayed",
     "MatchSpec",
     "MatchState",
     "NotDecided",
+    "NotDisqualified",
     "NotPlaying",
     "NotReady",
     "Side",
@@ -70,6 +75,7 @@ __all__ = [
     "feed_shift",
     "identifier",
     "placements",
+    "reinstate",
     "report",
     "standard_order",
     "undo",

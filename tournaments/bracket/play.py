@@ -1,7 +1,9 @@
-"""Playing a bracket: results, undos and disqualifications, each returning only what changed."""
+"""Playing a bracket: results, undos, disqualifications and reinstatements, each returning
+only what changed."""
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Set
 from dataclasses import replace
 from typing import Protocol
@@ -9,7 +11,9 @@ from typing import Protocol
 from tournaments.bracket.structure import (
     BracketFormat,
     Destination,
+    MatchSpec,
     MatchState,
+    SourceKind,
     Structure,
     build,
 )
@@ -51,8 +55,16 @@ class ForfeitIsFinal(BracketError):
     """A forfeit follows from a disqualification: undone alone, it would be forfeited again."""
 
 
+class ForfeitsFedMatchPlayed(FedMatchPlayed):
+    """A reinstatement would undo a forfeit whose match fed one that has its own result."""
+
+
 class AlreadyDisqualified(BracketError):
     """The entrant is already disqualified."""
+
+
+class NotDisqualified(BracketError):
+    """The entrant is not disqualified, so there is nothing to take back."""
 
 
 class NotPlaying(BracketError):
@@ -121,27 +133,18 @@ def undo(
             gettext_noop("Match %(match)s was forfeited by a disqualified entrant; it stands."),
             match=spec.identifier,
         )
-    fed = [d for d in (spec.winner_to, spec.loser_to) if d is not None]
-    for destination in fed:
-        if play.get(destination.match).decided:
-            played = structure.matches[destination.match].identifier
+    for fed in _destinations(spec):
+        if play.get(fed).decided:
             raise FedMatchPlayed(
                 gettext_noop(
                     "Match %(match)s cannot be undone: match %(fed)s, which it fed, already "
                     "has a result."
                 ),
                 match=spec.identifier,
-                fed=played,
+                fed=structure.matches[fed].identifier,
             )
-    cleared = replace(state, winner=None)
-    play.put(match, cleared)
-    if play.ends_tournament(match, state.winner):
-        reset = structure.reset
-        play.put(reset, replace(play.get(reset), skipped=False))
-    else:
-        for destination in fed:
-            play.place(destination, None)
-    play.forfeit_if_disqualified(match, cleared)
+    play.clear(match)
+    play.forfeit_if_disqualified(match, play.get(match))
     return play.result()
 
 
@@ -170,6 +173,86 @@ def disqualify(
         raise NotPlaying(gettext_noop("Seed %(seed)s has no match left to forfeit."), seed=seed)
     play.forfeit_if_disqualified(match, state)
     return play.result()
+
+
+def reinstate(
+    structure: Structure, states: States, seed: int, *, disqualified: Set[int]
+) -> Changes:
+    """Takes back the disqualification of `seed` (one of `disqualified`, the seeds
+    disqualified now; the caller drops it from them): every forfeit it caused is undone,
+    latest first, as if it had never been disqualified.
+
+    Those forfeits are the ones `seed` lost, and every forfeit after them in a match they
+    fed (a disqualified opponent's next match, say), since undoing a match takes its players
+    back out of the matches it fed. A double forfeit `seed` won stands: its opponent is still
+    out. Refused while any match those forfeits fed has a result of its own; the other
+    disqualified entrants forfeit again where they still must (a double forfeit `seed` lost
+    goes to `seed`). Returns the changed states (none while its forfeit was still pending).
+    """
+    if not 1 <= seed <= structure.entrant_count:
+        raise ValueError(f"seed {seed!r} is not in this bracket of {structure.entrant_count}")
+    if seed not in disqualified:
+        raise NotDisqualified(gettext_noop("Seed %(seed)s is not disqualified."), seed=seed)
+    play = _Play(structure, states, disqualified - {seed})
+    undone = _forfeits_after(play, _forfeits_lost(play, seed))
+    for index in sorted(undone, reverse=True):
+        play.clear(index)
+    for index in sorted(undone):
+        play.forfeit_if_disqualified(index, play.get(index))
+    return play.result()
+
+
+def _forfeits_lost(play: _Play, seed: int) -> list[int]:
+    """The matches `seed` lost by forfeit, along its way through the bracket so far (the
+    rows of its own matches, nothing else)."""
+    structure, lost = play.structure, []
+    index: int | None = next(
+        spec.index
+        for spec in structure.matches
+        if any(s.kind is SourceKind.SEED and s.value == seed for s in spec.sources)
+    )
+    while index is not None:
+        state = play.get(index)
+        if state.winner is None:
+            break
+        won = state.players[state.winner] == seed
+        if state.forfeit and not won:
+            lost.append(index)
+        if _skips_reset(structure, index, state.winner):
+            break
+        spec = structure.matches[index]
+        destination = spec.winner_to if won else spec.loser_to
+        index = None if destination is None else destination.match
+    return lost
+
+
+def _forfeits_after(play: _Play, forfeits: list[int]) -> set[int]:
+    """These forfeits and every forfeit in a match they fed, and so on; refused if one of
+    those fed a match with a real result (the earliest such forfeit is named)."""
+    structure, found, waiting = play.structure, set(), list(forfeits)
+    heapq.heapify(waiting)
+    while waiting:
+        index = heapq.heappop(waiting)
+        if index in found:
+            continue
+        found.add(index)
+        state = play.get(index)
+        if _skips_reset(structure, index, state.winner):
+            continue  # the reset was skipped, never fed
+        for fed in _destinations(structure.matches[index]):
+            fed_state = play.get(fed)
+            if fed_state.forfeit:
+                heapq.heappush(waiting, fed)
+            elif fed_state.decided:
+                raise ForfeitsFedMatchPlayed(
+                    gettext_noop(
+                        "The forfeit of match %(match)s cannot be undone: match %(fed)s, "
+                        "which it fed, already has a result."
+                    ),
+                    match=structure.matches[index].identifier,
+                    fed=structure.matches[fed].identifier,
+                )
+    return found
 
 
 def champion(structure: Structure, states: States) -> int | None:
@@ -210,6 +293,11 @@ def eliminated(structure: Structure, match: int, state: MatchState) -> tuple[int
     if spec.loser_to is None or _skips_reset(structure, match, state.winner):
         return state.players[1 - state.winner], spec.loser_placement
     return None
+
+
+def _destinations(spec: MatchSpec) -> list[int]:
+    """The matches a match's result places its players in."""
+    return [d.match for d in (spec.winner_to, spec.loser_to) if d is not None]
 
 
 def _skips_reset(structure: Structure, match: int, winner_slot: int | None) -> bool:
@@ -253,6 +341,20 @@ class _Play:
         if spec.loser_to is not None:
             self.place(spec.loser_to, state.players[1 - winner_slot])
 
+    def clear(self, index: int) -> None:
+        """Takes the result of `index` back: its players leave the matches it fed (or the
+        reset it skipped is needed again). The caller checked those matches are unplayed."""
+        state = self.get(index)
+        self.put(index, replace(state, winner=None, forfeit=False))
+        if self.ends_tournament(index, state.winner):
+            reset = self.structure.reset
+            self.put(reset, replace(self.get(reset), skipped=False))
+            return
+        spec = self.structure.matches[index]
+        for destination in (spec.winner_to, spec.loser_to):
+            if destination is not None:
+                self.place(destination, None)
+
     def place(self, destination: Destination, seed: int | None) -> None:
         state = self.get(destination.match)
         players = list(state.players)
@@ -278,7 +380,9 @@ class Bracket:
     """A whole bracket in memory: the structure, every match's state and the disqualified.
 
     Each operation costs O(1) in the bracket's size (a disqualification cascade, O(the
-    entrant's remaining matches)) and returns the states it changed, as the functions do.
+    entrant's remaining matches); a reinstatement, O(the entrant's matches and the forfeits
+    after them), once its first match is found among the first rounds') and returns the
+    states it changed, as the functions do.
     """
 
     def __init__(
@@ -336,6 +440,11 @@ class Bracket:
             disqualified=self._disqualified,
         )
         self._disqualified.add(seed)
+        return self._apply(changes)
+
+    def reinstate(self, seed: int) -> Changes:
+        changes = reinstate(self.structure, self._states, seed, disqualified=self._disqualified)
+        self._disqualified.discard(seed)
         return self._apply(changes)
 
     def current_match(self, seed: int) -> int | None:
