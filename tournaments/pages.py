@@ -85,9 +85,17 @@ class StartTime:
         abbreviation = self.abbreviation
         if abbreviation == "UTC":
             return "UTC"
+        parts = {"abbreviation": abbreviation, "offset": self.offset, "zone": self.zone}
         if abbreviation and abbreviation[0] not in "+-":
-            return f"{abbreviation} ({self.offset}), {self.zone}"
-        return f"{self.offset}, {self.zone}"
+            # Punctuated as the active language writes it (Japanese: full-width).
+            return (
+                pgettext(
+                    "time zone: abbreviation, UTC offset, zone name",
+                    "%(abbreviation)s (%(offset)s), %(zone)s",
+                )
+                % parts
+            )
+        return pgettext("time zone: UTC offset, zone name", "%(offset)s, %(zone)s") % parts
 
     @property
     def iso(self) -> str:

@@ -349,6 +349,27 @@ def test_the_start_names_its_zone_once(zone, when, where):
     assert StartTime(local, zone).where == where
 
 
+@pytest.mark.parametrize(
+    ("language", "zone", "where"),
+    [
+        ("ja", "Asia/Tokyo", "JST（UTC+09:00）、Asia/Tokyo"),
+        ("ja", "America/Sao_Paulo", "UTC-03:00、America/Sao_Paulo"),
+        ("de", "Asia/Tokyo", "JST (UTC+09:00), Asia/Tokyo"),
+    ],
+)
+def test_the_zone_is_punctuated_as_the_language_writes(language, zone, where):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from django.utils import translation
+
+    from tournaments.pages import StartTime
+
+    local = datetime.fromisoformat("2031-07-04T19:30").replace(tzinfo=ZoneInfo(zone))
+    with translation.override(language):
+        assert StartTime(local, zone).where == where
+
+
 def test_a_server_on_utc_reads_utc_once(client, make_tournament):
     tournament = make_tournament()
     tournament.guild.config.timezone = "UTC"
