@@ -485,12 +485,17 @@ BELOW_ENTRANTS = ngettext_lazy(
     "%(name)s already has %(entrants)d entrants: remove some before setting the most below that.",
     "entrants",
 )
+CHECK_IN_STAYS_OPEN = _(
+    "Check-in for %(name)s is open: it stays open until the start, and its minutes can no "
+    "longer change."
+)
 
 
 @dataclass(frozen=True)
 class Edited:
     tournament: Tournament
     changed: tuple[str, ...]  # the fields that changed; () when nothing did (nothing written)
+    opened_check_in: bool = False  # the edit brought check-in's time, so it opened at once
 
 
 def not_editable(tournament: Tournament) -> Refused | None:
@@ -518,8 +523,9 @@ def edit(
     `starts_at` is a wall-clock time in the server's zone, as for create; the one the
     tournament has now keeps its stored start as it is (even once passed). Check-in moves
     with the start and its minutes: when the new time has come it opens now, and once open
-    it stays open, whatever the edit (entrants may have checked in, and Discord shows the
-    button). The cap cannot go below the entrants in. Nothing changed: nothing written."""
+    it stays open until the start (entrants may have checked in, and Discord shows the
+    button), so its minutes can no longer change. The cap cannot go below the entrants in.
+    Nothing changed: nothing written."""
     row = _locked(tournament)
     refused = not_editable(row)
     if refused is not None:
@@ -540,6 +546,8 @@ def edit(
     changed = tuple(f for f, v in wanted.items() if v is not None and getattr(row, f) != v)
     if not changed:
         return Edited(row, ())
+    if "check_in_minutes" in changed and row.state == State.CHECK_IN:
+        raise Refused(CHECK_IN_STAYS_OPEN, field="check_in_minutes", name=row.name)
     if "max_entrants" in changed:
         entrants = row.entrants.count()
         if max_entrants < entrants:
@@ -551,12 +559,13 @@ def edit(
     if {"starts_at", "check_in_minutes"} & set(changed):
         _place_check_in(row)
         saved.append("check_in_opens_at")
-    if _check_in_came(row):
+    opened = _check_in_came(row)
+    if opened:
         saved.append("state")
     _bump(row, *saved)
     outbox.details_changed(row)
     logger.info("Tournament %s edited: %s", row.slug, ", ".join(changed))
-    return Edited(row, changed)
+    return Edited(row, changed, opened_check_in=opened)
 
 
 TOO_FEW = ngettext_lazy(

@@ -18,7 +18,7 @@ from accounts.decorators import discord_login_required
 from guildbot.models import GuildConfig
 from tournaments import actions, operations, pages
 from tournaments.access import Viewer, confirm_member, managed_guild, organiser_only
-from tournaments.forms import TournamentForm, edit_form
+from tournaments.forms import EditForm, TournamentForm, changed_list
 from tournaments.models import Match, Tournament, zone_named
 from tournaments.operations import Refused
 
@@ -64,25 +64,30 @@ def edit(request: HttpRequest, tournament: Tournament) -> HttpResponse:
     if refused is not None:
         messages.error(request, str(refused))
         return redirect("tournaments:manage", slug=tournament.slug)
-    form = edit_form(tournament, request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    form = EditForm(request.POST if request.method == "POST" else None, tournament=tournament)
+    if form.is_valid():
         try:
-            edited = operations.edit(tournament, **form.cleaned_data)
+            edited = operations.edit(tournament, **form.changes())
         except Refused as exc:
             if exc.field not in form.fields:  # it started (or was cancelled) meanwhile
                 messages.error(request, str(exc))
                 return redirect("tournaments:manage", slug=tournament.slug)
             form.add_error(exc.field, str(exc))
         else:
-            words = {"name": edited.tournament.name}
-            if edited.changed:
-                messages.success(request, gettext("Saved the changes to %(name)s.") % words)
-            else:
-                messages.info(request, gettext("Nothing to save: %(name)s is as it was.") % words)
+            _say_saved(request, edited)
             return redirect("tournaments:manage", slug=tournament.slug)
-    check_in_open = tournament.current_state() == Tournament.State.CHECK_IN
-    context = {"tournament": tournament, "form": form, "check_in_open": check_in_open}
-    return render(request, "tournaments/edit.html", context)
+    return render(request, "tournaments/edit.html", {"tournament": tournament, "form": form})
+
+
+def _say_saved(request: HttpRequest, edited: operations.Edited) -> None:
+    name = edited.tournament.name
+    if not edited.changed:
+        messages.info(request, gettext("Nothing to save: %(name)s is as it was.") % {"name": name})
+        return
+    words = {"name": name, "changes": changed_list(edited.changed)}
+    messages.success(request, gettext("Saved the changes to %(name)s: %(changes)s.") % words)
+    if edited.opened_check_in:
+        messages.info(request, gettext("Check-in is now open."))
 
 
 @require_POST

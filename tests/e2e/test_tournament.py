@@ -129,11 +129,16 @@ def test_an_organiser_runs_a_double_elimination_to_its_champion(
     expect(page.locator("#id_name")).to_have_value("Winter Brawl")
     expect(page.locator("#id_starts_at")).to_have_value(f"{starts:%Y-%m-%dT%H:%M}")
     expect(page.locator("#id_starts_at_helptext")).to_have_text(f"On the server's clock: {ZONE}.")
+    expect(page.locator("#id_max_entrants_helptext")).to_have_text(
+        "8 entrants so far; the most can't go below that."
+    )
     page.fill("#id_max_entrants", "12")
     screenshot(page, "t14-edit")
     axe(page, "t14-edit")
     page.get_by_role("button", name="Save changes").click()
-    expect(page.locator(".message-success")).to_have_text("Saved the changes to Winter Brawl.")
+    expect(page.locator(".message-success")).to_have_text(
+        "Saved the changes to Winter Brawl: most entrants."
+    )
     expect(page.locator("#next-title + p")).to_contain_text("8 of 12 entrants.")
 
     page.goto(public)

@@ -3,13 +3,17 @@ Only the server's organisers, only before the start; the announcement follows th
 
 from __future__ import annotations
 
+import html
+import re
 import zoneinfo
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
+from guildbot.models import GuildConfig
+from tests import discord_payloads as p
 from tests.tournaments.conftest import (
     MEMBER,
     OWNER,
@@ -111,23 +115,51 @@ def test_a_new_start_moves_the_check_in_time_with_it(make_tournament):
 
 def test_an_edit_that_brings_check_in_time_opens_it(make_tournament):
     tournament = make_tournament(starts_at=local_now(minutes=120))
-    operations.edit(tournament, **everything(tournament, check_in_minutes=180))
+    edited = operations.edit(tournament, **everything(tournament, check_in_minutes=180))
     row = fresh(tournament)
-    assert row.state == State.CHECK_IN
+    assert row.state == State.CHECK_IN and edited.opened_check_in
     assert list(tournament.posts.filter(kind=Kind.CHECK_IN)) != []
     assert edits(tournament).count() == 1
 
 
-def test_check_in_once_open_stays_open_whatever_the_edit(make_tournament):
+def test_check_in_once_open_stays_open_after_a_later_start(make_tournament):
     tournament = make_tournament(entrants=2, check_in_minutes=30)
     operations.open_check_in(tournament)
-    operations.edit(
-        tournament,
-        **everything(tournament, check_in_minutes=0, starts_at=in_a_week() + timedelta(days=7)),
+    later = in_a_week() + timedelta(days=7)
+    operations.edit(tournament, **everything(tournament, starts_at=later))
+    row = fresh(tournament)
+    assert row.state == State.CHECK_IN and row.starts_at == later.replace(tzinfo=PARIS)
+    assert tournament.posts.filter(kind=Kind.CHECK_IN).count() == 1
+
+
+def test_it_refuses_to_change_the_check_in_minutes_once_check_in_is_open(make_tournament):
+    """0 minutes would read as no check-in, yet whoever has not checked in is dropped."""
+    tournament = make_tournament(entrants=2, check_in_minutes=30)
+    operations.open_check_in(tournament)
+    version = fresh(tournament).version
+    with pytest.raises(Refused) as refused:
+        operations.edit(tournament, name="Renamed", check_in_minutes=0)
+    assert refused.value.field == "check_in_minutes"
+    assert str(refused.value) == (
+        "Check-in for Friday Fights is open: it stays open until the start, and its minutes "
+        "can no longer change."
     )
     row = fresh(tournament)
-    assert row.state == State.CHECK_IN and row.check_in_opens_at is None
-    assert tournament.posts.filter(kind=Kind.CHECK_IN).count() == 1
+    assert (row.name, row.check_in_minutes, row.version) == ("Friday Fights", 30, version)
+    assert operations.edit(tournament, check_in_minutes=30).changed == ()  # as it is: fine
+
+
+def test_only_the_fields_given_change(make_tournament):
+    tournament = make_tournament(entrants=2, check_in_minutes=30)
+    before = fresh(tournament)
+    edited = operations.edit(tournament, max_entrants=16)
+    row = fresh(tournament)
+    assert edited.changed == ("max_entrants",) and row.max_entrants == 16
+    assert (row.name, row.starts_at, row.check_in_minutes) == (
+        before.name,
+        before.starts_at,
+        30,
+    )
 
 
 def test_nothing_changed_writes_nothing(make_tournament):
@@ -281,10 +313,42 @@ def edit_url(tournament) -> str:
     return f"/t/{tournament.slug}/edit/"
 
 
-def form(tournament, **changes) -> dict:
-    values = everything(tournament, **changes)
-    values["starts_at"] = values["starts_at"].strftime("%Y-%m-%dT%H:%M")
+def as_posted(values: dict) -> dict:
+    if isinstance(values.get("starts_at"), datetime):
+        values = {**values, "starts_at": values["starts_at"].strftime("%Y-%m-%dT%H:%M")}
     return {name: str(value) for name, value in values.items()}
+
+
+def form(tournament, **changes) -> dict:
+    """What the edit page posts when shown now and `changes` are typed in: every field, the
+    values shown carried along (initial-*) and the zone shown."""
+    shown = as_posted(everything(tournament))
+    return {
+        **shown,
+        **{f"initial-{name}": value for name, value in shown.items()},
+        "zone_shown": fresh(tournament).time_zone,
+        **as_posted(changes),
+    }
+
+
+def inputs(page) -> dict[str, str]:
+    """What a browser would post from the edit form as the page shows it (no disabled
+    inputs)."""
+    body = page.content.decode()
+    body = body[body.index('<form method="post" class="card settings"') :]
+    body = body[: body.index("</form>")]
+    found = {}
+    for tag in re.findall(r"<(?:input|select)\b[^>]*>", body):
+        name = re.search(r'name="([^"]+)"', tag).group(1)
+        if name == "csrfmiddlewaretoken" or " disabled" in tag:
+            continue
+        value = re.search(r'value="([^"]*)"', tag)
+        found[name] = html.unescape(value.group(1)) if value else ""
+    for name, chosen in re.findall(
+        r'<select name="([^"]+)"[^>]*>.*?<option value="([^"]*)"[^>]*selected', body, re.S
+    ):
+        found[name] = chosen
+    return found
 
 
 def test_the_page_shows_the_create_form_filled_in_on_the_servers_clock(
@@ -316,7 +380,9 @@ def test_the_organiser_saves_changes(organiser, make_tournament):
         form(tournament, name="東京 Fight Night ⚡", game="鉄拳8", starts_at=new_start, best_of=5),
     )
     assert response["Location"] == manage_url(tournament)
-    assert after(organiser, response) == ["Saved the changes to 東京 Fight Night ⚡."]
+    assert after(organiser, response) == [
+        "Saved the changes to 東京 Fight Night ⚡: name, game, sets, start."
+    ]
     row = fresh(tournament)
     assert (row.name, row.game, row.best_of) == ("東京 Fight Night ⚡", "鉄拳8", 5)
     assert row.starts_at == new_start.replace(tzinfo=PARIS)
@@ -452,3 +518,171 @@ def test_the_page_says_check_in_stays_open(organiser, make_tournament):
     operations.open_check_in(tournament)
     page = organiser.get(edit_url(tournament)).content.decode()
     assert "Check-in is open and stays open until the start" in page
+
+
+def test_the_page_carries_the_values_shown_and_the_zone(organiser, make_tournament):
+    tournament = make_tournament(check_in_minutes=30)
+    shown = inputs(organiser.get(edit_url(tournament)))
+    assert shown == form(tournament)
+    assert shown["zone_shown"] == "Europe/Paris"
+
+
+def test_a_stale_page_saves_only_what_was_changed_on_it(organiser, make_tournament):
+    """A opens the page; B saves a new cap and start; A saves a rename: B's changes stand."""
+    tournament = make_tournament()
+    shown_to_a = inputs(organiser.get(edit_url(tournament)))
+    later = in_a_week() + timedelta(days=1)
+    operations.edit(tournament, starts_at=later, max_entrants=16)  # B
+    response = organiser.post(edit_url(tournament), {**shown_to_a, "name": "A's rename"})
+    assert after(organiser, response) == ["Saved the changes to A's rename: name."]
+    row = fresh(tournament)
+    assert (row.name, row.max_entrants) == ("A's rename", 16)
+    assert row.starts_at == later.replace(tzinfo=PARIS)
+
+
+def test_a_start_left_as_shown_is_kept_after_the_zone_changed(organiser, make_tournament):
+    tournament = make_tournament()
+    before = fresh(tournament).starts_at
+    shown = inputs(organiser.get(edit_url(tournament)))  # on the Paris clock
+    GuildConfig.objects.filter(guild_id=tournament.guild_id).update(timezone="Asia/Tokyo")
+    response = organiser.post(edit_url(tournament), {**shown, "name": "Renamed only"})
+    assert after(organiser, response) == ["Saved the changes to Renamed only: name."]
+    assert (fresh(tournament).name, fresh(tournament).starts_at) == ("Renamed only", before)
+
+
+def test_a_start_changed_after_the_zone_changed_comes_back_to_be_checked(
+    organiser, make_tournament
+):
+    tournament = make_tournament()
+    before = fresh(tournament).starts_at
+    shown = inputs(organiser.get(edit_url(tournament)))
+    GuildConfig.objects.filter(guild_id=tournament.guild_id).update(timezone="Asia/Tokyo")
+    new_start = (in_a_week() + timedelta(days=2)).replace(tzinfo=None)
+    typed = {**shown, "name": "Renamed", "starts_at": f"{new_start:%Y-%m-%dT%H:%M}"}
+    response = organiser.post(edit_url(tournament), typed)
+    assert response.status_code == 200
+    assert response.context["form"].errors["starts_at"] == [
+        "The server's time zone changed to Asia/Tokyo since this page was shown: check the "
+        "start, now on that clock."
+    ]
+    assert (fresh(tournament).name, fresh(tournament).starts_at) == ("Friday Fights", before)
+    again = inputs(response)  # the page given back shows, and carries, the zone now
+    assert again["zone_shown"] == "Asia/Tokyo" and again["starts_at"] == typed["starts_at"]
+    assert "On the server&#x27;s clock: Asia/Tokyo." in response.content.decode()
+    response = organiser.post(edit_url(tournament), again)
+    assert after(organiser, response) == ["Saved the changes to Renamed: name, start."]
+    tokyo = zoneinfo.ZoneInfo("Asia/Tokyo")
+    assert fresh(tournament).starts_at == new_start.replace(second=0, microsecond=0, tzinfo=tokyo)
+
+
+def test_the_check_in_minutes_cannot_change_on_the_page_once_check_in_is_open(
+    organiser, make_tournament
+):
+    tournament = make_tournament(entrants=2, check_in_minutes=30)
+    assert "disabled" not in organiser.get(edit_url(tournament)).content.decode()
+    operations.open_check_in(tournament)
+    page = organiser.get(edit_url(tournament))
+    field = page.context["form"]["check_in_minutes"]
+    assert field.field.disabled and 'name="check_in_minutes"' in str(field)
+    assert field.help_text == (
+        "Check-in is open and stays open until the start: whoever has not checked in by then "
+        "is dropped."
+    )
+    shown = inputs(page)
+    assert "check_in_minutes" not in shown  # a disabled input is not posted
+    forged = {**shown, "check_in_minutes": "0", "initial-check_in_minutes": "0"}
+    response = organiser.post(edit_url(tournament), {**forged, "name": "Renamed"})
+    assert after(organiser, response) == ["Saved the changes to Renamed: name."]
+    row = fresh(tournament)
+    assert (row.state, row.check_in_minutes) == (State.CHECK_IN, 30)
+
+
+def test_minutes_typed_before_check_in_opened_come_back_explained(organiser, make_tournament):
+    tournament = make_tournament(entrants=2, check_in_minutes=30)
+    shown = inputs(organiser.get(edit_url(tournament)))
+    operations.open_check_in(tournament)
+    response = organiser.post(edit_url(tournament), {**shown, "check_in_minutes": "0"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["check_in_minutes"] == [
+        "Check-in for Friday Fights is open: it stays open until the start, and its minutes "
+        "can no longer change."
+    ]
+    assert fresh(tournament).check_in_minutes == 30
+
+
+def test_an_edit_that_opens_check_in_says_so(organiser, make_tournament):
+    tournament = make_tournament(starts_at=local_now(minutes=120))
+    response = organiser.post(edit_url(tournament), form(tournament, check_in_minutes=180))
+    assert after(organiser, response) == [
+        "Saved the changes to Friday Fights: check-in.",
+        "Check-in is now open.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        (
+            "fr",
+            "Les modifications de Vendredi sont enregistrées\u00a0: nom, jeu, nombre maximal "
+            "de participants.",
+        ),
+        ("ja", "Vendrediの変更を保存しました：名前、ゲーム、最大参加者数。"),
+    ],
+)
+def test_the_saved_message_lists_the_changes_in_the_persons_language(
+    organiser, make_tournament, settings, language, message
+):
+    tournament = make_tournament()
+    organiser.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    response = organiser.post(
+        edit_url(tournament), form(tournament, name="Vendredi", game="Tekken 8", max_entrants=16)
+    )
+    assert after(organiser, response) == [message]
+
+
+def test_an_empty_post_gives_the_form_back_explained(organiser, make_tournament):
+    tournament = make_tournament(entrants=2)
+    version = fresh(tournament).version
+    response = organiser.post(edit_url(tournament), {})
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert errors["name"] == ["This field is required."] and "starts_at" in errors
+    assert fresh(tournament).version == version
+
+
+@pytest.mark.parametrize(
+    ("entrants", "words"),
+    [
+        (0, "0 entrants so far; the most can&#x27;t go below that."),
+        (1, "1 entrant so far; the most can&#x27;t go below that."),
+        (5, "5 entrants so far; the most can&#x27;t go below that."),
+    ],
+)
+def test_the_cap_shows_the_entrants_so_far(organiser, make_tournament, entrants, words):
+    tournament = make_tournament(entrants=entrants)
+    assert words in organiser.get(edit_url(tournament)).content.decode()
+
+
+def test_the_page_authorizes_on_a_list_at_most_a_minute_old(
+    client, sign_in, make_tournament, fake_discord
+):
+    """61 seconds after the list came, the owner handed the server over: a save sees that."""
+    tournament = make_tournament()
+    sign_in(client, list_age=61)
+    demoted = p.payload(p.GUILDS)
+    demoted[0].update(owner=False, permissions="1024")
+    fake_discord.guilds(json=demoted)
+    assert client.post(edit_url(tournament), form(tournament, name="X")).status_code == 404
+    assert fresh(tournament).name == "Friday Fights"
+    assert len(fake_discord.calls) == 1
+
+
+def test_the_page_on_a_list_under_a_minute_old_costs_no_discord_call(
+    client, sign_in, make_tournament, fake_discord
+):
+    tournament = make_tournament()
+    sign_in(client, list_age=50)
+    response = client.post(edit_url(tournament), form(tournament, name="X"))
+    assert response.status_code == 302 and fresh(tournament).name == "X"
+    assert len(fake_discord.calls) == 0
