@@ -71,10 +71,20 @@ def remove_entrant(tournament: Tournament, data: QueryDict) -> str:
 
 def reinstate(tournament: Tournament, data: QueryDict) -> str:
     entrant_id = _number(data.get("entrant"), what=gettext("The entrant"), field="entrant")
-    operations.reinstate(tournament, entrant_id)
-    return gettext(
+    played = operations.reinstate(tournament, entrant_id)
+    name = Entrant.objects.get(pk=entrant_id).name
+    if not played.changed:  # disqualified for a match still to come: nothing was forfeited
+        return gettext(
+            "%(name)s is reinstated: they had forfeited no match yet, so only the "
+            "disqualification is taken back."
+        ) % {"name": name}
+    said = gettext(
         "%(name)s is reinstated: their disqualification and its forfeits are taken back."
-    ) % {"name": Entrant.objects.get(pk=entrant_id).name}
+    ) % {"name": name}
+    # `tournament` is as it was before: the operation changed a row of its own.
+    if tournament.state == Tournament.State.COMPLETE and not played.complete:
+        said += " " + gettext("The tournament is underway again.")
+    return said
 
 
 def seed(tournament: Tournament, data: QueryDict) -> str:

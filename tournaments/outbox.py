@@ -48,7 +48,7 @@ MISSING_ACCESS = "missing_access"  # 50001
 UNKNOWN_CHANNEL = "unknown_channel"  # 10003
 REFUSED = "refused"  # any other 4xx: Discord refused the request as we made it
 GONE = "gone"  # skipped: the message to edit, or the match thread, was deleted
-OBSOLETE = "obsolete"  # skipped: the match is over, the report was replaced
+OBSOLETE = "obsolete"  # skipped: the match is over, the report was replaced, it reopened
 TOO_MANY_THREADS = 160006  # Discord's "Maximum number of active threads reached"
 
 
@@ -146,8 +146,9 @@ def started(tournament: Tournament) -> None:
 def played(tournament: Tournament, changed: Iterable[Match], *, complete: bool, was_complete: bool):
     """A result, a fix, a reset or a disqualification changed these matches: each one
     already called is edited (its result, or that it waits again); each one now ready and
-    never called is called; the standings go out when the tournament ends. Three queries
-    (what was called, the edits waiting, one INSERT) at any bracket size."""
+    never called is called; the standings go out when the tournament ends, and those not
+    sent yet are skipped when it reopens. Three queries (what was called, the edits
+    waiting, one INSERT) at any bracket size, and one UPDATE when it reopens."""
     changed = list(changed)
     ids = [m.pk for m in changed]
     called = set(
@@ -170,9 +171,28 @@ def played(tournament: Tournament, changed: Iterable[Match], *, complete: bool, 
             posts.append(_new(tournament, Kind.MATCH_CALL, match=match))
     if complete and not was_complete:
         posts.append(_new(tournament, Kind.STANDINGS))
+    elif was_complete and not complete:
+        _reopened(tournament)
     Post.objects.bulk_create(posts)
     if complete != was_complete:
         _state_changed(tournament)
+
+
+def _reopened(tournament: Tournament) -> None:
+    """The tournament is underway again: standings not sent yet would say it is over, so
+    they are skipped (new ones go out when it ends again). Standings that went out, or are
+    going out now, the announcement's edit redraws (posts.plan_announcement_edit)."""
+    Post.objects.filter(
+        tournament=tournament,
+        kind=Kind.STANDINGS,
+        state__in=(State.PENDING, State.FAILED),
+        message_id=None,
+    ).update(
+        state=State.SKIPPED,
+        problem=OBSOLETE,
+        detail="the tournament was reopened before they were posted",
+        retry_at=None,
+    )
 
 
 def reported(tournament: Tournament, match: Match) -> None:

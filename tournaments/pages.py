@@ -482,6 +482,12 @@ def manage_context(tournament: Tournament) -> dict[str, Any]:
         else:
             rows["now"].append(row)
     rows["done"].reverse()  # the latest results first: those are the ones still fixable
+    # Who lost a match by forfeit (what reinstating them takes back, _reinstate.html).
+    forfeited = {
+        m.player_2_id if m.winner_id == m.player_1_id else m.player_1_id
+        for m in matches
+        if m.forfeit and m.winner_id
+    }
     return {
         **_facts(tournament, entrants),
         "open": tournament.is_open,
@@ -490,6 +496,7 @@ def manage_context(tournament: Tournament) -> dict[str, Any]:
         else [],
         "full": len(entrants) >= tournament.max_entrants,
         "rows": rows,
+        "forfeited": forfeited,
         "match_count": len(matches),
         **posting_context(tournament),
     }

@@ -263,13 +263,17 @@ def _create_in_announcements(message: Message, config: GuildConfig | None) -> Pl
     return Plan(channel_id=channel, message=message, missing="" if channel else "announcements")
 
 
-def _done(tournament: Tournament, kind: str, match: Match | None = None) -> Post | None:
+def _all_done(tournament: Tournament, kind: str, match: Match | None = None):
+    """The posts of this kind that made their message, oldest first."""
     return (
         Post.objects.filter(tournament=tournament, kind=kind, match=match, state=Post.State.DONE)
         .exclude(message_id=None)
         .order_by("id")
-        .first()
     )
+
+
+def _done(tournament: Tournament, kind: str, match: Match | None = None) -> Post | None:
+    return _all_done(tournament, kind, match).first()
 
 
 def plan_announcement(post, tournament, config) -> Plan:
@@ -287,6 +291,10 @@ def plan_announcement_edit(post, tournament, config) -> Plan:
     closed = tournament.current_state() != State.CHECK_IN
     if check_in is not None and (closed or post.payload.get(outbox.DETAILS)):
         edits.append(Edit(check_in.channel_id, check_in.message_id, check_in_message(tournament)))
+    if tournament.state != State.COMPLETE:
+        # Standings posted before the results were reopened no longer stand.
+        for standings in _all_done(tournament, Kind.STANDINGS):
+            edits.append(Edit(standings.channel_id, standings.message_id, reopened(tournament)))
     return Plan(edits=tuple(edits))
 
 
@@ -296,7 +304,23 @@ def plan_check_in(post, tournament, config) -> Plan:
     return _create_in_announcements(check_in_message(tournament), config)
 
 
+def reopened(tournament: Tournament) -> Message:
+    """What standings posted before the results were reopened say instead."""
+    if tournament.state == State.CANCELLED:
+        return Message(gettext("%(name)s was cancelled.") % {"name": title(tournament)})
+    return Message(
+        gettext(
+            "%(name)s is underway again: its results were reopened, and the final standings "
+            "will follow when it ends."
+        )
+        % {"name": title(tournament)},
+        bracket_button(tournament),
+    )
+
+
 def plan_standings(post, tournament, config) -> Plan:
+    if tournament.state != State.COMPLETE and not post.message_id:
+        return Plan(skip="the tournament was reopened before they were posted")
     placed = tournament.entrants.filter(placement__lte=STANDINGS_SHOWN).order_by(
         "placement", "seed"
     )

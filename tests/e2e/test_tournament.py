@@ -247,12 +247,20 @@ def test_an_organiser_takes_back_a_mistaken_disqualification(
     expect(page.locator(".message-success")).to_have_text(
         "Ember is disqualified; their matches are forfeited."
     )
-    expect(page.get_by_role("button", name="Reinstate Ember")).to_have_count(2)
+    # A Reinstate by Ember in the list and on match A, each a confirmation to open first.
+    reinstates = page.locator("details.t-confirm summary", has_text="Reinstate Ember")
+    expect(reinstates).to_have_count(2)
+    expect(page.get_by_role("button", name="Yes, reinstate Ember")).to_have_count(0)
     screenshot(page, "t09-manage-disqualified")
     axe(page, "t09-manage-disqualified")
-    page.locator(".t-table").get_by_role("button", name="Reinstate Ember").click()
+    entrants = page.locator(".t-table")
+    entrants.locator("summary", has_text="Reinstate Ember").click()
+    expect(entrants.get_by_text("the matches they forfeited are played again")).to_be_visible()
+    screenshot(page, "t09-manage-reinstate-confirm")
+    axe(page, "t09-manage-reinstate-confirm")
+    entrants.get_by_role("button", name="Yes, reinstate Ember").click()
     expect(page.locator(".message-success")).to_have_text(
         "Ember is reinstated: their disqualification and its forfeits are taken back."
     )
-    expect(page.get_by_role("button", name="Reinstate Ember")).to_have_count(0)
+    expect(reinstates).to_have_count(0)
     expect(first.get_by_role("button", name="Save result")).to_be_visible()

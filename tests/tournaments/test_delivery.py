@@ -19,6 +19,7 @@ from discordsim.testing import running_sim
 from fightrise.snowflake import shard_of
 from guildbot.models import GuildConfig
 from tests.discordsim.helpers import point_discordpy_at, running
+from tests.tournaments.conftest import match, win
 from tournaments import operations, outbox, posts
 from tournaments.delivery import Delivery, view_of
 from tournaments.models import Match, Post, Tournament
@@ -317,6 +318,37 @@ def test_an_edit_of_the_details_redraws_the_announcement_and_the_open_check_in(
     assert "Check-in for **Saturday Smash** is open" in check_in["content"]
     # One edit row: the announcement, then the check-in message.
     assert len(sim.requests(f"{ANNOUNCEMENTS_PATH}/*", method="PATCH")) == patches + 2
+
+
+@pytest.mark.parametrize("way", ["reset", "reinstate"])
+def test_standings_sent_before_a_reopening_say_so_until_the_new_ones(sim, hq, make_tournament, way):
+    tournament = make_tournament(guild=hq, entrants=2)
+    operations.start(tournament)
+    win(tournament, "A")  # the grand final, B: 1 v 2
+    final = match(tournament, "B")
+    if way == "reset":
+        win(tournament, "B")
+    else:
+        operations.disqualify(tournament, final.pk, entrant_id=final.player_2_id)
+    deliver()
+    standings = tournament.posts.get(kind=Kind.STANDINGS)
+    said = {m["id"]: m["content"] for m in sim.messages(ANNOUNCEMENTS)}
+    assert "is over. Final standings:\n1. **Player 1**" in said[str(standings.message_id)]
+    if way == "reset":
+        operations.reset(tournament, final.pk)
+    else:
+        operations.reinstate(tournament, final.player_2_id)
+    deliver()
+    said = {m["id"]: m["content"] for m in sim.messages(ANNOUNCEMENTS)}
+    reopened = said[str(standings.message_id)]
+    assert "results were reopened" in reopened and "Final standings" not in reopened
+    win(tournament, "B")
+    deliver()
+    # The new standings follow in a message of their own; the old one says they would.
+    again = tournament.posts.filter(kind=Kind.STANDINGS).exclude(pk=standings.pk).get()
+    said = {m["id"]: m["content"] for m in sim.messages(ANNOUNCEMENTS)}
+    assert "Final standings:\n1. **Player 1**" in said[str(again.message_id)]
+    assert said[str(standings.message_id)] == reopened
 
 
 def test_each_tournament_posts_in_order_and_only_on_its_shard(sim, hq, make_tournament):

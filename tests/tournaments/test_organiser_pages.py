@@ -479,9 +479,12 @@ def test_the_organiser_reinstates_a_disqualified_player(organiser, started):
     a = match(tournament, "A")
     play(organiser, tournament, a.pk, dq=str(a.player_2_id))
     page = organiser.get(manage_url(tournament)).content.decode()
-    # In the entrants list and on the forfeited match, each a POST with its CSRF token.
-    assert page.count('>Reinstate<span class="visually-hidden"> Player 4</span>') == 2
-    assert page.count('name="action" value="reinstate"') == 2
+    # In the entrants list and on the forfeited match, each behind a confirmation whose
+    # button sends the one POST form (with its CSRF token).
+    assert page.count('>Reinstate<span class="visually-hidden"> Player 4</span></summary>') == 2
+    assert page.count(f'form="reinstate-{a.player_2_id}">Yes, reinstate Player 4<') == 2
+    assert page.count('name="action" value="reinstate"') == 1
+    assert page.count("the matches they forfeited are played again") == 2
     assert post(organiser, tournament, action="reinstate", entrant=str(a.player_2_id)) == [
         "Player 4 is reinstated: their disqualification and its forfeits are taken back."
     ]
@@ -490,6 +493,39 @@ def test_the_organiser_reinstates_a_disqualified_player(organiser, started):
     assert not Entrant.objects.get(pk=a.player_2_id).disqualified
     page = organiser.get(manage_url(tournament)).content.decode()
     assert 'value="reinstate"' not in page and "DQ Player 4" in page
+
+
+def test_a_disqualification_with_no_forfeit_yet_is_reinstated_in_those_words(organiser, started):
+    tournament = started(3)  # seed 1 has a bye into the winners' final
+    final = tournament.matches.filter(side="winners", round=2).get()
+    one = tournament.entrants.get(seed=1)
+    play(organiser, tournament, final.pk, dq=str(one.pk))
+    page = organiser.get(manage_url(tournament)).content.decode()
+    assert page.count("Yes, reinstate Player 1<") == 1  # in the entrants list: no forfeit
+    assert "the matches they forfeited" not in page
+    assert "they have forfeited no match yet" in page
+    assert post(organiser, tournament, action="reinstate", entrant=str(one.pk)) == [
+        "Player 1 is reinstated: they had forfeited no match yet, so only the "
+        "disqualification is taken back."
+    ]
+
+
+def test_reinstating_in_a_finished_tournament_warns_and_says_it_reopened(organiser, started):
+    tournament = started(2)
+    win(tournament, "A")  # the grand final, B: 1 v 2
+    b = match(tournament, "B")
+    play(organiser, tournament, b.pk, dq=str(b.player_2_id))
+    page = organiser.get(manage_url(tournament)).content.decode()
+    warning = (
+        "Friday Fights is over: reinstating Player 2 reopens it, and its final standings "
+        "are taken back until it ends again."
+    )
+    assert page.count(warning) == 2
+    assert post(organiser, tournament, action="reinstate", entrant=str(b.player_2_id)) == [
+        "Player 2 is reinstated: their disqualification and its forfeits are taken back. "
+        "The tournament is underway again."
+    ]
+    assert Tournament.objects.get(pk=tournament.pk).state == Tournament.State.UNDERWAY
 
 
 def test_the_organiser_is_told_which_result_stands_in_the_way(organiser, started):

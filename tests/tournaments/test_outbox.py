@@ -138,6 +138,77 @@ def test_the_end_posts_the_standings_once(started):
     assert kinds(tournament).count(Kind.STANDINGS) == 1
 
 
+def finished_by(tournament, way: str) -> Match:
+    """A two-entrant tournament finished in its grand final, B (1 v 2): by a result, or by
+    2's disqualification (1 wins it and the reset is not needed)."""
+    win(tournament, "A")
+    final = match(tournament, "B")
+    if way == "reset":
+        win(tournament, "B")
+    else:
+        operations.disqualify(tournament, final.pk, entrant_id=final.player_2_id)
+    assert Tournament.objects.get(pk=tournament.pk).state == Tournament.State.COMPLETE
+    return final
+
+
+def reopen(tournament, way: str, final: Match) -> None:
+    if way == "reset":
+        operations.reset(tournament, final.pk)
+    else:
+        operations.reinstate(tournament, final.player_2_id)
+    assert Tournament.objects.get(pk=tournament.pk).state == Tournament.State.UNDERWAY
+
+
+@pytest.mark.parametrize("way", ["reset", "reinstate"])
+def test_standings_not_yet_sent_are_skipped_when_the_tournament_reopens(started, way):
+    tournament = started(2)
+    final = finished_by(tournament, way)
+    (standings,) = tournament.posts.filter(kind=Kind.STANDINGS)
+    reopen(tournament, way, final)
+    standings.refresh_from_db()
+    assert (standings.state, standings.problem) == (State.SKIPPED, outbox.OBSOLETE)
+    win(tournament, "B")  # it ends again: one standings post to send, the new one
+    waiting = tournament.posts.filter(kind=Kind.STANDINGS).exclude(state=State.SKIPPED)
+    assert list(waiting.values_list("state", flat=True)) == [State.PENDING]
+
+
+@pytest.mark.parametrize("way", ["reset", "reinstate"])
+def test_standings_planned_once_the_tournament_reopened_are_skipped(started, way):
+    from tournaments import posts
+
+    tournament = started(2)
+    reopen(tournament, way, finished_by(tournament, way))
+    # However a standings row is still waiting, it says nothing while the tournament is on.
+    waiting = Post.objects.create(
+        tournament=tournament, guild_id=tournament.guild_id, kind=Kind.STANDINGS
+    )
+    assert posts.plan(waiting).skip
+
+
+def test_standings_posted_before_a_reopening_then_a_cancel_say_it_was_cancelled(started):
+    from tournaments import posts
+
+    tournament = started(2)
+    final = finished_by(tournament, "reset")
+    tournament.posts.update(state=State.DONE, channel_id=1, message_id=7)
+    reopen(tournament, "reset", final)
+    operations.cancel(tournament)
+    edit = tournament.posts.filter(kind=Kind.ANNOUNCEMENT_EDIT, state=State.PENDING).get()
+    said = [e.message.content for e in posts.plan(edit).edits]
+    assert said[1:] == ["**Friday Fights** was cancelled."]
+
+
+def test_standings_being_sent_when_the_tournament_reopens_are_left_to_finish(started):
+    tournament = started(2)
+    final = finished_by(tournament, "reset")
+    standings = tournament.posts.get(kind=Kind.STANDINGS)
+    tournament.posts.exclude(pk=standings.pk).update(state=State.DONE)
+    assert outbox.claim(standings.pk, token(), lease=30)
+    reopen(tournament, "reset", final)
+    # The bot may have posted it already; the announcement's edit redraws it (test_posts).
+    assert Post.objects.get(pk=standings.pk).state == State.SENDING
+
+
 def test_cancelling_posts_a_notice(make_tournament):
     tournament = make_tournament()
     operations.cancel(tournament)

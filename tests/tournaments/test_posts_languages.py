@@ -34,6 +34,7 @@ ENGLISH = [
     "Is that right?",
     "disputes",
     "is over. Final standings",
+    "results were reopened",
     "was cancelled",
 ]
 
@@ -81,6 +82,8 @@ def every_post(make_tournament, make_user, language: str) -> list[posts.Message]
     with translation.override(language):  # the call as the dispute leaves it
         said.append(posts.call_message(tournament, match(tournament, "A")))
     operations.set_result(tournament, final.pk, score_1=2, score_2=0)
+    plan_new()
+    operations.reset(tournament, final.pk)  # the standings posted say it is on again
     plan_new()
     other = make_tournament(name="Sunday Showdown", created_by=creator)
     tournament = other
