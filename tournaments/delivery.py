@@ -93,8 +93,25 @@ def view_of(message: posts.Message) -> discord.ui.View | None:
 
 
 def allowed(message: posts.Message) -> discord.AllowedMentions:
+    """Only the message's own mentions ping; a reply never pings the replied-to author."""
     return discord.AllowedMentions(
-        everyone=False, roles=False, users=[discord.Object(i) for i in message.mentions]
+        everyone=False,
+        roles=False,
+        users=[discord.Object(i) for i in message.mentions],
+        replied_user=False,
+    )
+
+
+def reference(post, channel_id: int, plan: posts.Plan) -> discord.MessageReference | None:
+    """A reply's message_reference (Create Message), sent without it should the message
+    replied to be gone (fail_if_not_exists false) rather than refused."""
+    if plan.reply_to is None:
+        return None
+    return discord.MessageReference(
+        message_id=plan.reply_to,
+        channel_id=channel_id,
+        guild_id=post.guild_id,
+        fail_if_not_exists=False,
     )
 
 
@@ -287,7 +304,14 @@ class Delivery:
             channel_id = post.channel_id or plan.channel_id
             if post.message_id is None:
                 step = "thread_message" if plan.in_thread else "message"
-                message_id = await self._create(post, channel_id, plan.message, "m", step)
+                message_id = await self._create(
+                    post,
+                    channel_id,
+                    plan.message,
+                    "m",
+                    step,
+                    reply=reference(post, channel_id, plan),
+                )
                 await self._record(post, channel_id=channel_id, message_id=message_id)
             if plan.thread_name:
                 if post.thread_id is None:
@@ -305,7 +329,14 @@ class Delivery:
         return self.client.get_partial_messageable(channel_id, guild_id=post.guild_id)
 
     async def _create(
-        self, post, channel_id: int, message: posts.Message, marker: str, step: str
+        self,
+        post,
+        channel_id: int,
+        message: posts.Message,
+        marker: str,
+        step: str,
+        *,
+        reply: discord.MessageReference | None = None,
     ) -> int:
         """A message, at most once: found again if an earlier attempt made it, else sent
         with a nonce Discord holds a repeat to."""
@@ -321,6 +352,7 @@ class Delivery:
                 view=view_of(message),
                 allowed_mentions=allowed(message),
                 nonce=f"fr{post.pk}{marker}",
+                reference=reply,
             )
         return sent.id
 

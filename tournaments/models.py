@@ -390,6 +390,7 @@ class PostKind(models.TextChoices):
     DISPUTE = "dispute", pgettext_lazy("a post", "Dispute")
     STANDINGS = "standings", _("Final standings")
     CANCELLED = "cancelled", _("Cancellation")
+    START_MOVED = "start_moved", _("Start time change")
 
 
 class PostState(models.TextChoices):

@@ -552,6 +552,7 @@ def edit(
         entrants = row.entrants.count()
         if max_entrants < entrants:
             raise Refused(BELOW_ENTRANTS, field="max_entrants", name=row.name, entrants=entrants)
+    was = row.starts_at
     for field_name in changed:
         setattr(row, field_name, wanted[field_name])
     _validate(row)
@@ -564,6 +565,8 @@ def edit(
         saved.append("state")
     _bump(row, *saved)
     outbox.details_changed(row)
+    if "starts_at" in changed:
+        outbox.start_moved(row, was=was)
     logger.info("Tournament %s edited: %s", row.slug, ", ".join(changed))
     return Edited(row, changed, opened_check_in=opened)
 

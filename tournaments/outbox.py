@@ -40,6 +40,8 @@ COALESCED = (Kind.ANNOUNCEMENT_EDIT, Kind.MATCH_EDIT)
 # In an announcement edit's payload: the details changed, so the open check-in message is
 # redrawn too (an entrant count alone leaves it be).
 DETAILS = "details"
+# In a start notice's payload: the start it replaces, as entrants last saw it (Unix time).
+WAS = "was"
 
 # Why a post is waiting for the organiser, or was skipped (Post.problem).
 NO_CHANNEL = "no_channel"  # the server's settings name no channel for it
@@ -81,12 +83,20 @@ def _coalesce(
     match: Match | None,
     due_at: datetime,
     payload: dict | None = None,
+    first: dict | None = None,
 ):
     """One waiting edit per target: a new change moves an existing one earlier, never later,
-    and adds what its `payload` asks to what the waiting one's already does."""
+    and adds what its `payload` asks to what the waiting one's already does. `first`: what
+    only the change that made the waiting one says (later changes leave it be)."""
     waiting = _waiting_edits(tournament, kind, match=match).first()
     if waiting is None:
-        return _add(tournament, kind, match=match, due_at=due_at, payload=payload or {})
+        return _add(
+            tournament,
+            kind,
+            match=match,
+            due_at=due_at,
+            payload={**(first or {}), **(payload or {})},
+        )
     changes: dict[str, object] = {}
     if due_at < waiting.due_at:
         changes["due_at"] = due_at
@@ -95,6 +105,11 @@ def _coalesce(
     if changes:
         Post.objects.filter(pk=waiting.pk).update(**changes)
     return waiting
+
+
+def _soon() -> datetime:
+    """When a coalesced change goes out: a few seconds from now, so more can join it."""
+    return timezone.now() + timedelta(seconds=settings.OUTBOX_COALESCE_SECONDS)
 
 
 # What each change enqueues (called by tournaments.operations, inside its transaction)
@@ -108,21 +123,40 @@ def announce(tournament: Tournament) -> None:
 def entrants_changed(tournament: Tournament) -> None:
     """Someone joined, left, checked in or was removed: the entrant count, edited a few
     seconds later from the state then, so a burst of joins makes one edit."""
-    delay = timedelta(seconds=settings.OUTBOX_COALESCE_SECONDS)
-    _coalesce(tournament, Kind.ANNOUNCEMENT_EDIT, match=None, due_at=timezone.now() + delay)
+    _coalesce(tournament, Kind.ANNOUNCEMENT_EDIT, match=None, due_at=_soon())
 
 
 def details_changed(tournament: Tournament) -> None:
     """The organiser edited the name, game, format, best-of, start or cap: the same edit
     as the entrant count's (coalesced with it), which also redraws the check-in message
     while check-in is open, since its words hold the name and the start (`DETAILS`)."""
-    delay = timedelta(seconds=settings.OUTBOX_COALESCE_SECONDS)
     _coalesce(
         tournament,
         Kind.ANNOUNCEMENT_EDIT,
         match=None,
-        due_at=timezone.now() + delay,
+        due_at=_soon(),
         payload={DETAILS: True},
+    )
+
+
+def start_moved(tournament: Tournament, *, was: datetime) -> None:
+    """The organiser moved the start from `was`. An edited message notifies nobody, so when
+    someone may have seen the old time (there are entrants, or the announcement is out or
+    going out) a short notice follows the announcement's edit. It is coalesced as that edit
+    is: one waiting notice, which says the start at its delivery and the one it replaces
+    as entrants last saw it (`WAS`, kept from the change that made it). Moved back to that
+    before delivery, it says nothing (posts.plan_start_moved)."""
+    announced = tournament.posts.filter(kind=Kind.ANNOUNCEMENT).filter(
+        Q(state__in=(State.SENDING, State.DONE)) | Q(message_id__isnull=False)
+    )
+    if not (tournament.entrants.exists() or announced.exists()):
+        return
+    _coalesce(
+        tournament,
+        Kind.START_MOVED,
+        match=None,
+        due_at=_soon(),
+        first={WAS: int(was.timestamp())},
     )
 
 

@@ -13,7 +13,7 @@ their own zone and language.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from discord.utils import escape_markdown
 from django.conf import settings
@@ -79,6 +79,8 @@ class Plan:
     thread_message: Message | None = None
     edits: tuple[Edit, ...] = field(default=())
     in_thread: bool = False
+    # The message the new one replies to (Create Message's message_reference), in its channel.
+    reply_to: int | None = None
     missing: str = ""
     skip: str = ""
 
@@ -340,6 +342,32 @@ def plan_cancelled(post, tournament, config) -> Plan:
     )
 
 
+def plan_start_moved(post, tournament, config) -> Plan:
+    """The start moved: said in the announcements channel, as a reply to the announcement
+    when it is out there (Discord links them), pinging nobody. Drawn from the start now, so
+    a start moved back to the one entrants saw says nothing."""
+    was = post.payload.get(outbox.WAS)
+    if not post.message_id:
+        if tournament.current_state() not in (State.REGISTRATION, State.CHECK_IN):
+            return Plan(skip="the tournament started or was cancelled before the notice")
+        if was == int(tournament.starts_at.timestamp()):
+            return Plan(skip="the start was moved back to the one entrants saw")
+    message = Message(
+        gettext("%(name)s now starts %(when)s (%(in)s), not %(was)s.")
+        % {
+            "name": title(tournament),
+            "when": stamp(tournament.starts_at, "F"),
+            "in": stamp(tournament.starts_at, "R"),
+            "was": f"<t:{was}:F>",
+        }
+    )
+    plan = _create_in_announcements(message, config)
+    announced = _done(tournament, Kind.ANNOUNCEMENT)
+    if announced is not None and announced.channel_id == plan.channel_id:
+        plan = replace(plan, reply_to=announced.message_id)
+    return plan
+
+
 # Matches
 
 
@@ -560,4 +588,5 @@ PLANS = {
     Kind.DISPUTE: plan_dispute,
     Kind.STANDINGS: plan_standings,
     Kind.CANCELLED: plan_cancelled,
+    Kind.START_MOVED: plan_start_moved,
 }

@@ -312,12 +312,48 @@ def test_an_edit_of_the_details_redraws_the_announcement_and_the_open_check_in(
     operations.edit(tournament, name="Saturday Smash", game="Tekken 8", starts_at=later)
     deliver()
     stamp = f"<t:{int(Tournament.objects.get(pk=tournament.pk).starts_at.timestamp())}:F>"
-    announcement, check_in = sim.messages(ANNOUNCEMENTS)
+    announcement, check_in, notice = sim.messages(ANNOUNCEMENTS)
     assert "**Saturday Smash** · Tekken 8" in announcement["content"]
+    assert "**Saturday Smash** now starts" in notice["content"]  # entrants saw the old start
     assert stamp in announcement["content"] and stamp in check_in["content"]
     assert "Check-in for **Saturday Smash** is open" in check_in["content"]
     # One edit row: the announcement, then the check-in message.
     assert len(sim.requests(f"{ANNOUNCEMENTS_PATH}/*", method="PATCH")) == patches + 2
+
+
+def test_a_moved_start_is_a_reply_to_the_announcement_that_pings_nobody(
+    sim, hq, make_tournament, settings
+):
+    settings.OUTBOX_COALESCE_SECONDS = 0
+    tournament = make_tournament(guild=hq)
+    members(tournament, 2)
+    deliver()
+    was = int(tournament.starts_at.timestamp())
+    row = Tournament.objects.public().get(pk=tournament.pk)
+    start = row.local_starts_at().replace(tzinfo=None)
+    operations.edit(tournament, name="@everyone Fights", starts_at=start + timedelta(hours=1))
+    operations.edit(tournament, starts_at=start + timedelta(hours=3))
+    deliver()
+    now = int(Tournament.objects.get(pk=tournament.pk).starts_at.timestamp())
+    announcement, notice = sim.messages(ANNOUNCEMENTS)
+    assert f"<t:{now}:F>" in announcement["content"]
+    assert notice["content"] == (
+        f"**@everyone Fights** now starts <t:{now}:F> (<t:{now}:R>), not <t:{was}:F>."
+    )
+    assert notice["type"] == 19  # a reply (Message Types: REPLY), linked to the announcement
+    assert notice["message_reference"]["message_id"] == announcement["id"]
+    assert (notice["mentions"], notice["mention_everyone"]) == ([], False)
+    (create,) = [
+        r for r in sim.requests(ANNOUNCEMENTS_PATH, method="POST") if "now starts" in str(r["body"])
+    ]
+    assert create["body"]["allowed_mentions"] == {"parse": [], "users": []}
+    assert create["body"]["message_reference"]["fail_if_not_exists"] is False
+    # Moved back to what entrants saw before the next delivery: no notice.
+    operations.edit(tournament, starts_at=start + timedelta(hours=5))
+    operations.edit(tournament, starts_at=start + timedelta(hours=3))
+    deliver()
+    assert len(sim.messages(ANNOUNCEMENTS)) == 2
+    assert tournament.posts.filter(kind=Kind.START_MOVED).last().state == State.SKIPPED
 
 
 @pytest.mark.parametrize("way", ["reset", "reinstate"])

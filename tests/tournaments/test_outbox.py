@@ -10,9 +10,10 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from guildbot.models import GuildConfig
 from tests.conftest import run_together
 from tests.tournaments.conftest import match, win
-from tournaments import operations, outbox
+from tournaments import operations, outbox, posts
 from tournaments.models import Match, Post, Tournament
 
 pytestmark = pytest.mark.django_db
@@ -213,6 +214,125 @@ def test_cancelling_posts_a_notice(make_tournament):
     tournament = make_tournament()
     operations.cancel(tournament)
     assert kinds(tournament) == [Kind.ANNOUNCEMENT, Kind.CANCELLED, Kind.ANNOUNCEMENT_EDIT]
+
+
+# A moved start: a notice, since an edited announcement notifies nobody
+
+
+def move(tournament, *, hours: int) -> int:
+    """The organiser moves the start by `hours`; the new start as a Unix time."""
+    row = Tournament.objects.get(pk=tournament.pk)
+    operations.edit(
+        tournament, starts_at=row.local_starts_at().replace(tzinfo=None) + timedelta(hours=hours)
+    )
+    return unix(tournament)
+
+
+def unix(tournament) -> int:
+    return int(Tournament.objects.get(pk=tournament.pk).starts_at.timestamp())
+
+
+def notices(tournament):
+    return tournament.posts.filter(kind=Kind.START_MOVED).order_by("id")
+
+
+def posted(tournament) -> None:
+    """Everything so far went out; the announcement is message 3 in channel 1."""
+    tournament.posts.update(state=State.DONE, channel_id=1, message_id=3)
+
+
+def test_a_moved_start_posts_a_notice_saying_the_time_it_replaces(make_tournament):
+    tournament = make_tournament(entrants=1)
+    was = unix(tournament)
+    move(tournament, hours=2)
+    assert kinds(tournament)[-2:] == [Kind.ANNOUNCEMENT_EDIT, Kind.START_MOVED]
+    (notice,) = notices(tournament)
+    assert notice.payload == {"was": was}
+    # After the announcement's edit, which it follows in the queue.
+    assert notice.due_at >= tournament.posts.get(kind=Kind.ANNOUNCEMENT_EDIT).due_at
+
+
+def test_a_moved_start_nobody_saw_posts_no_notice(make_tournament):
+    tournament = make_tournament()  # no entrants, the announcement not out yet
+    move(tournament, hours=2)
+    assert not notices(tournament).exists()
+    posted(tournament)  # once the announcement is out, its readers saw the start
+    move(tournament, hours=2)
+    assert notices(tournament).count() == 1
+
+
+def test_an_edit_that_keeps_the_start_posts_no_notice(make_tournament):
+    tournament = make_tournament(entrants=2)
+    operations.edit(tournament, name="Saturday Fights", max_entrants=16)
+    assert not notices(tournament).exists()
+
+
+def test_several_moves_before_delivery_make_one_notice_from_the_time_entrants_saw(
+    make_tournament,
+):
+    tournament = make_tournament(entrants=1)
+    posted(tournament)
+    was = unix(tournament)
+    move(tournament, hours=1)
+    move(tournament, hours=24)
+    now = move(tournament, hours=-3)
+    (notice,) = notices(tournament)
+    assert notice.payload == {"was": was}
+    plan = posts.plan(notice)
+    assert plan.message.content == (
+        f"**Friday Fights** now starts <t:{now}:F> (<t:{now}:R>), not <t:{was}:F>."
+    )
+
+
+def test_a_move_after_the_notice_was_claimed_waits_in_a_new_row(make_tournament):
+    tournament = make_tournament(entrants=1)
+    move(tournament, hours=1)
+    said = unix(tournament)
+    first = notices(tournament).get()
+    Post.objects.filter(pk=first.pk).update(state=State.SENDING)
+    move(tournament, hours=1)
+    assert [n.payload for n in notices(tournament)] == [
+        {"was": first.payload["was"]},
+        {"was": said},
+    ]
+
+
+def test_a_start_moved_back_before_delivery_posts_no_notice(make_tournament):
+    tournament = make_tournament(entrants=1)
+    posted(tournament)
+    move(tournament, hours=2)
+    move(tournament, hours=-2)
+    assert posts.plan(notices(tournament).get()).skip
+    # Moved again from there, the one waiting notice says so, from the time entrants saw.
+    was = unix(tournament)
+    now = move(tournament, hours=5)
+    (notice,) = notices(tournament)
+    assert posts.plan(notice).message.content.endswith(f"(<t:{now}:R>), not <t:{was}:F>.")
+
+
+def test_a_notice_replies_to_the_announcement_without_pinging_anyone(make_tournament):
+    tournament = make_tournament(entrants=1)
+    GuildConfig.objects.filter(guild=tournament.guild).update(announcement_channel_id=1)
+    move(tournament, hours=1)
+    plan = posts.plan(notices(tournament).get())
+    assert (plan.channel_id, plan.reply_to) == (1, None)  # the announcement is not out yet
+    tournament.posts.exclude(kind=Kind.START_MOVED).update(
+        state=State.DONE, channel_id=1, message_id=3
+    )
+    plan = posts.plan(notices(tournament).get())
+    assert (plan.channel_id, plan.reply_to, plan.message.mentions) == (1, 3, ())
+    # The announcements channel changed since: a reply cannot cross channels.
+    GuildConfig.objects.filter(guild=tournament.guild).update(announcement_channel_id=2)
+    plan = posts.plan(notices(tournament).get())
+    assert (plan.channel_id, plan.reply_to) == (2, None)
+
+
+@pytest.mark.parametrize("then", ["start", "cancel"])
+def test_a_notice_is_skipped_once_the_tournament_started_or_was_cancelled(make_tournament, then):
+    tournament = make_tournament(entrants=2)
+    move(tournament, hours=1)
+    getattr(operations, then)(tournament)
+    assert posts.plan(notices(tournament).get()).skip
 
 
 def test_rows_come_and_go_with_the_change_that_causes_them(make_tournament):

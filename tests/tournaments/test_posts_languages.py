@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
@@ -15,7 +16,7 @@ from django.utils.translation import gettext
 from guildbot.models import GuildConfig
 from tests.tournaments.conftest import match
 from tournaments import operations, outbox, posts
-from tournaments.models import Post
+from tournaments.models import Post, Tournament
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +37,7 @@ ENGLISH = [
     "is over. Final standings",
     "results were reopened",
     "was cancelled",
+    "now starts",
 ]
 
 
@@ -68,6 +70,7 @@ def every_post(make_tournament, make_user, language: str) -> list[posts.Message]
     plan_new()
     operations.join(tournament, discord_id=ADA, name="Ada")
     operations.join(tournament, discord_id=BLAZE, name="Blaze")
+    moved(tournament, hours=1)  # the start notice
     operations.open_check_in(tournament)
     for person in (ADA, BLAZE):
         operations.check_in(tournament, discord_id=person)
@@ -91,6 +94,11 @@ def every_post(make_tournament, make_user, language: str) -> list[posts.Message]
     operations.cancel(other)
     plan_new()
     return said
+
+
+def moved(tournament, *, hours: int) -> None:
+    start = Tournament.objects.get(pk=tournament.pk).local_starts_at().replace(tzinfo=None)
+    operations.edit(tournament, starts_at=start + timedelta(hours=hours))
 
 
 def words(messages: list[posts.Message]) -> str:
@@ -123,6 +131,30 @@ def test_a_german_server_reads_its_announcement_in_german(make_tournament):
     assert [b.label for b in plan.message.buttons][:2] == ["Teilnehmen", "Austragen"]
     # The buttons' custom_ids, by which a restarted bot finds its message, do not change.
     assert plan.message.custom_ids == {f"fr:join:{tournament.pk}", f"fr:leave:{tournament.pk}"}
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", "**Friday Fights** now starts {now_f} ({now_r}), not {was}."),
+        ("de", "**Friday Fights** beginnt jetzt am {now_f} ({now_r}), nicht mehr am {was}."),
+        ("es", "**Friday Fights** ahora empieza el {now_f} ({now_r}), ya no el {was}."),
+        ("fr", "**Friday Fights** commence désormais le {now_f} ({now_r}), et non plus le {was}."),
+        ("ja", "**Friday Fights**の開始が{now_f}（{now_r}）に変更されました（変更前：{was}）。"),
+        ("pt-br", "**Friday Fights** agora começa em {now_f} ({now_r}), não mais em {was}."),
+    ],
+)
+def test_a_moved_start_is_said_in_the_servers_language(make_tournament, language, words):
+    tournament = make_tournament(entrants=1)
+    speaking(tournament.guild, language)
+    was = int(tournament.starts_at.timestamp())
+    moved(tournament, hours=2)
+    now = was + 2 * 3600
+    plan = posts.plan(tournament.posts.get(kind=Kind.START_MOVED))
+    assert plan.message.content == words.format(
+        now_f=f"<t:{now}:F>", now_r=f"<t:{now}:R>", was=f"<t:{was}:F>"
+    )
+    assert plan.message.mentions == ()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
