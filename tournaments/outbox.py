@@ -40,8 +40,10 @@ COALESCED = (Kind.ANNOUNCEMENT_EDIT, Kind.MATCH_EDIT)
 # In an announcement edit's payload: the details changed, so the open check-in message is
 # redrawn too (an entrant count alone leaves it be).
 DETAILS = "details"
-# In a start notice's payload: the start it replaces, as entrants last saw it (Unix time).
+# In a start notice's payload: the start it replaces, as entrants last saw it, and the start
+# it announces, fixed by the change (Unix times).
 WAS = "was"
+NOW = "now"
 
 # Why a post is waiting for the organiser, or was skipped (Post.problem).
 NO_CHANNEL = "no_channel"  # the server's settings name no channel for it
@@ -84,11 +86,16 @@ def _coalesce(
     due_at: datetime,
     payload: dict | None = None,
     first: dict | None = None,
+    untried: bool = False,
 ):
     """One waiting edit per target: a new change moves an existing one earlier, never later,
     and adds what its `payload` asks to what the waiting one's already does. `first`: what
-    only the change that made the waiting one says (later changes leave it be)."""
-    waiting = _waiting_edits(tournament, kind, match=match).first()
+    only the change that made the waiting one says (later changes leave it be). `untried`:
+    join only a row never claimed (one tried before may already be in Discord as it was)."""
+    waiting = _waiting_edits(tournament, kind, match=match)
+    if untried:
+        waiting = waiting.filter(first_claimed_at__isnull=True)
+    waiting = waiting.first()
     if waiting is None:
         return _add(
             tournament,
@@ -140,16 +147,19 @@ def details_changed(tournament: Tournament) -> None:
 
 
 def start_moved(tournament: Tournament, *, was: datetime) -> None:
-    """The organiser moved the start from `was`. An edited message notifies nobody, so when
-    someone may have seen the old time (there are entrants, or the announcement is out or
-    going out) a short notice follows the announcement's edit. It is coalesced as that edit
-    is: one waiting notice, which says the start at its delivery and the one it replaces
-    as entrants last saw it (`WAS`, kept from the change that made it). Moved back to that
+    """The organiser moved the start from `was` to `tournament.starts_at`. An edited message
+    notifies nobody, so once the announcement is out (or going out: its readers saw the old
+    time; one still to be sent will show the new) a short notice follows the announcement's
+    edit. It is coalesced as that edit is, but only into a notice never tried: each notice
+    says the start it replaces as readers last saw it (`WAS`, kept from the change that made
+    it) and the start it announces (`NOW`, fixed by the latest change it took in), so a
+    notice already tried (perhaps in Discord, its answer lost) or refused and retried later
+    still says what it said, and a later move gets its own notice from there. Moved back
     before delivery, it says nothing (posts.plan_start_moved)."""
     announced = tournament.posts.filter(kind=Kind.ANNOUNCEMENT).filter(
         Q(state__in=(State.SENDING, State.DONE)) | Q(message_id__isnull=False)
     )
-    if not (tournament.entrants.exists() or announced.exists()):
+    if not announced.exists():
         return
     _coalesce(
         tournament,
@@ -157,6 +167,8 @@ def start_moved(tournament: Tournament, *, was: datetime) -> None:
         match=None,
         due_at=_soon(),
         first={WAS: int(was.timestamp())},
+        payload={NOW: int(tournament.starts_at.timestamp())},
+        untried=True,
     )
 
 

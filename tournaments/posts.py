@@ -344,20 +344,22 @@ def plan_cancelled(post, tournament, config) -> Plan:
 
 def plan_start_moved(post, tournament, config) -> Plan:
     """The start moved: said in the announcements channel, as a reply to the announcement
-    when it is out there (Discord links them), pinging nobody. Drawn from the start now, so
-    a start moved back to the one entrants saw says nothing."""
+    when it is out there (Discord links them), pinging nobody. It says the start its change
+    fixed (`NOW`), so a retry says what the first try said; one moved back to the start
+    readers saw says nothing."""
     was = post.payload.get(outbox.WAS)
+    now = post.payload.get(outbox.NOW, int(tournament.starts_at.timestamp()))
     if not post.message_id:
         if tournament.current_state() not in (State.REGISTRATION, State.CHECK_IN):
             return Plan(skip="the tournament started or was cancelled before the notice")
-        if was == int(tournament.starts_at.timestamp()):
+        if was == now:
             return Plan(skip="the start was moved back to the one entrants saw")
     message = Message(
         gettext("%(name)s now starts %(when)s (%(in)s), not %(was)s.")
         % {
             "name": title(tournament),
-            "when": stamp(tournament.starts_at, "F"),
-            "in": stamp(tournament.starts_at, "R"),
+            "when": f"<t:{now}:F>",
+            "in": f"<t:{now}:R>",
             "was": f"<t:{was}:F>",
         }
     )

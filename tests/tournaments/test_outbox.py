@@ -243,17 +243,22 @@ def posted(tournament) -> None:
 
 def test_a_moved_start_posts_a_notice_saying_the_time_it_replaces(make_tournament):
     tournament = make_tournament(entrants=1)
+    posted(tournament)
     was = unix(tournament)
-    move(tournament, hours=2)
+    now = move(tournament, hours=2)
     assert kinds(tournament)[-2:] == [Kind.ANNOUNCEMENT_EDIT, Kind.START_MOVED]
     (notice,) = notices(tournament)
-    assert notice.payload == {"was": was}
+    assert notice.payload == {"was": was, "now": now}
     # After the announcement's edit, which it follows in the queue.
-    assert notice.due_at >= tournament.posts.get(kind=Kind.ANNOUNCEMENT_EDIT).due_at
+    edit = tournament.posts.get(kind=Kind.ANNOUNCEMENT_EDIT, state=State.PENDING)
+    assert notice.due_at >= edit.due_at
 
 
 def test_a_moved_start_nobody_saw_posts_no_notice(make_tournament):
-    tournament = make_tournament()  # no entrants, the announcement not out yet
+    # The announcement not out yet (no channel, the bot offline): when it goes out it shows
+    # the new start, and a reply about the old one would tell readers of a time they never
+    # saw (entrants who joined on the site saw it there, and a notice pings nobody anyway).
+    tournament = make_tournament(entrants=2)
     move(tournament, hours=2)
     assert not notices(tournament).exists()
     posted(tournament)  # once the announcement is out, its readers saw the start
@@ -277,7 +282,7 @@ def test_several_moves_before_delivery_make_one_notice_from_the_time_entrants_sa
     move(tournament, hours=24)
     now = move(tournament, hours=-3)
     (notice,) = notices(tournament)
-    assert notice.payload == {"was": was}
+    assert notice.payload == {"was": was, "now": now}
     plan = posts.plan(notice)
     assert plan.message.content == (
         f"**Friday Fights** now starts <t:{now}:F> (<t:{now}:R>), not <t:{was}:F>."
@@ -286,14 +291,40 @@ def test_several_moves_before_delivery_make_one_notice_from_the_time_entrants_sa
 
 def test_a_move_after_the_notice_was_claimed_waits_in_a_new_row(make_tournament):
     tournament = make_tournament(entrants=1)
-    move(tournament, hours=1)
-    said = unix(tournament)
+    posted(tournament)
+    was = unix(tournament)
+    said = move(tournament, hours=1)
     first = notices(tournament).get()
     Post.objects.filter(pk=first.pk).update(state=State.SENDING)
-    move(tournament, hours=1)
+    now = move(tournament, hours=1)
     assert [n.payload for n in notices(tournament)] == [
-        {"was": first.payload["was"]},
-        {"was": said},
+        {"was": was, "now": said},
+        {"was": said, "now": now},
+    ]
+    # Each says what its change fixed, however late the first one's words are drawn.
+    said_words, now_words = (posts.plan(n).message.content for n in notices(tournament))
+    assert said_words.endswith(f"now starts <t:{said}:F> (<t:{said}:R>), not <t:{was}:F>.")
+    assert now_words.endswith(f"now starts <t:{now}:F> (<t:{now}:R>), not <t:{said}:F>.")
+
+
+@pytest.mark.parametrize("how", ["refused", "answer_lost"])
+def test_a_notice_tried_before_keeps_its_words_and_a_later_move_gets_its_own(make_tournament, how):
+    """Refused (then retried) or sent with its answer lost (then sent again, which finds the
+    message Discord made by its words): the tried notice still says what it said; the next
+    move is a notice of its own, from that start."""
+    tournament = make_tournament(entrants=1)
+    posted(tournament)
+    was = unix(tournament)
+    said = move(tournament, hours=1)
+    first = notices(tournament).get()
+    state = State.FAILED if how == "refused" else State.PENDING
+    Post.objects.filter(pk=first.pk).update(state=state, first_claimed_at=timezone.now())
+    now = move(tournament, hours=1)
+    outbox.retry(tournament)
+    words = [posts.plan(n).message.content for n in notices(tournament)]
+    assert words == [
+        f"**Friday Fights** now starts <t:{said}:F> (<t:{said}:R>), not <t:{was}:F>.",
+        f"**Friday Fights** now starts <t:{now}:F> (<t:{now}:R>), not <t:{said}:F>.",
     ]
 
 
@@ -313,6 +344,7 @@ def test_a_start_moved_back_before_delivery_posts_no_notice(make_tournament):
 def test_a_notice_replies_to_the_announcement_without_pinging_anyone(make_tournament):
     tournament = make_tournament(entrants=1)
     GuildConfig.objects.filter(guild=tournament.guild).update(announcement_channel_id=1)
+    tournament.posts.update(state=State.SENDING)  # the announcement going out
     move(tournament, hours=1)
     plan = posts.plan(notices(tournament).get())
     assert (plan.channel_id, plan.reply_to) == (1, None)  # the announcement is not out yet
@@ -330,6 +362,7 @@ def test_a_notice_replies_to_the_announcement_without_pinging_anyone(make_tourna
 @pytest.mark.parametrize("then", ["start", "cancel"])
 def test_a_notice_is_skipped_once_the_tournament_started_or_was_cancelled(make_tournament, then):
     tournament = make_tournament(entrants=2)
+    posted(tournament)
     move(tournament, hours=1)
     getattr(operations, then)(tournament)
     assert posts.plan(notices(tournament).get()).skip

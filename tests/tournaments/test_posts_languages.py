@@ -147,6 +147,7 @@ def test_a_german_server_reads_its_announcement_in_german(make_tournament):
 def test_a_moved_start_is_said_in_the_servers_language(make_tournament, language, words):
     tournament = make_tournament(entrants=1)
     speaking(tournament.guild, language)
+    tournament.posts.update(state=Post.State.DONE, channel_id=1, message_id=3)  # announced
     was = int(tournament.starts_at.timestamp())
     moved(tournament, hours=2)
     now = was + 2 * 3600

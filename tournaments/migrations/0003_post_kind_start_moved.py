@@ -3,6 +3,11 @@
 from django.db import migrations, models
 
 
+def forget_start_notices(apps, schema_editor):
+    """Going back to 0002, whose check knows no start notices: they go first."""
+    apps.get_model("tournaments", "Post").objects.filter(kind="start_moved").delete()
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("tournaments", "0002_outbox_and_reports"),
@@ -13,6 +18,8 @@ class Migration(migrations.Migration):
             model_name="post",
             name="post_kind_known",
         ),
+        # In reverse: after the new check is dropped, before the old one is added back.
+        migrations.RunPython(migrations.RunPython.noop, forget_start_notices),
         migrations.AlterField(
             model_name="post",
             name="kind",
