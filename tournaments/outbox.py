@@ -40,6 +40,9 @@ COALESCED = (Kind.ANNOUNCEMENT_EDIT, Kind.MATCH_EDIT)
 # In an announcement edit's payload: the details changed, so the open check-in message is
 # redrawn too (an entrant count alone leaves it be).
 DETAILS = "details"
+# In an announcement edit's payload: the tournament reopened or was cancelled, so standings
+# posted before are redrawn (once, not at every later edit).
+STANDINGS = "standings"
 # In a start notice's payload: the start it replaces, as entrants last saw it, and the start
 # it announces, fixed by the change (Unix times).
 WAS = "was"
@@ -172,9 +175,16 @@ def start_moved(tournament: Tournament, *, was: datetime) -> None:
     )
 
 
-def _state_changed(tournament: Tournament) -> None:
-    """The tournament moved on (check-in, start, end, cancel): the announcement now."""
-    _coalesce(tournament, Kind.ANNOUNCEMENT_EDIT, match=None, due_at=timezone.now())
+def _state_changed(tournament: Tournament, *, standings: bool = False) -> None:
+    """The tournament moved on (check-in, start, end, reopening, cancel): the announcement
+    now, and with `standings` the standings it had posted (`STANDINGS`)."""
+    _coalesce(
+        tournament,
+        Kind.ANNOUNCEMENT_EDIT,
+        match=None,
+        due_at=timezone.now(),
+        payload={STANDINGS: True} if standings else None,
+    )
 
 
 def check_in_opened(tournament: Tournament) -> None:
@@ -221,13 +231,13 @@ def played(tournament: Tournament, changed: Iterable[Match], *, complete: bool, 
         _reopened(tournament)
     Post.objects.bulk_create(posts)
     if complete != was_complete:
-        _state_changed(tournament)
+        _state_changed(tournament, standings=was_complete)
 
 
 def _reopened(tournament: Tournament) -> None:
     """The tournament is underway again: standings not sent yet would say it is over, so
     they are skipped (new ones go out when it ends again). Standings that went out, or are
-    going out now, the announcement's edit redraws (posts.plan_announcement_edit)."""
+    going out now, the announcement's edit redraws (`STANDINGS`, posts.plan_announcement_edit)."""
     Post.objects.filter(
         tournament=tournament,
         kind=Kind.STANDINGS,
@@ -272,7 +282,7 @@ def disputed(tournament: Tournament, match: Match, *, by: int) -> None:
 
 def cancelled(tournament: Tournament) -> None:
     _add(tournament, Kind.CANCELLED)
-    _state_changed(tournament)
+    _state_changed(tournament, standings=True)  # posted before a reopening, if any
 
 
 def retry(tournament: Tournament) -> int:

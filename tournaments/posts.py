@@ -293,7 +293,7 @@ def plan_announcement_edit(post, tournament, config) -> Plan:
     closed = tournament.current_state() != State.CHECK_IN
     if check_in is not None and (closed or post.payload.get(outbox.DETAILS)):
         edits.append(Edit(check_in.channel_id, check_in.message_id, check_in_message(tournament)))
-    if tournament.state != State.COMPLETE:
+    if post.payload.get(outbox.STANDINGS) and tournament.state != State.COMPLETE:
         # Standings posted before the results were reopened no longer stand.
         for standings in _all_done(tournament, Kind.STANDINGS):
             edits.append(Edit(standings.channel_id, standings.message_id, reopened(tournament)))

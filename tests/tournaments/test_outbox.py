@@ -199,6 +199,22 @@ def test_standings_posted_before_a_reopening_then_a_cancel_say_it_was_cancelled(
     assert said[1:] == ["**Friday Fights** was cancelled."]
 
 
+def test_standings_posted_before_a_reopening_are_redrawn_once_not_at_every_edit(started):
+    from tournaments import posts
+
+    tournament = started(2)
+    final = finished_by(tournament, "reset")
+    tournament.posts.update(state=State.DONE, channel_id=1, message_id=7)
+    reopen(tournament, "reset", final)
+    reopening = tournament.posts.get(kind=Kind.ANNOUNCEMENT_EDIT, state=State.PENDING)
+    assert len(posts.plan(reopening).edits) == 2  # the announcement and the old standings
+    reopening.state = State.DONE
+    reopening.save()
+    outbox.details_changed(tournament)  # any later edit of the announcement
+    later = tournament.posts.get(kind=Kind.ANNOUNCEMENT_EDIT, state=State.PENDING)
+    assert len(posts.plan(later).edits) == 1
+
+
 def test_standings_being_sent_when_the_tournament_reopens_are_left_to_finish(started):
     tournament = started(2)
     final = finished_by(tournament, "reset")
