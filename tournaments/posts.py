@@ -14,6 +14,7 @@ their own zone and language.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from discord.utils import escape_markdown
 from django.conf import settings
@@ -120,9 +121,11 @@ def pinged(*entrants: Entrant | None) -> tuple[int, ...]:
     return tuple(e.discord_id for e in entrants if e is not None and e.discord_id)
 
 
-def stamp(when, style: str) -> str:
-    """A Discord timestamp: every reader sees it in their own time zone."""
-    return f"<t:{int(when.timestamp())}:{style}>"
+def stamp(when: datetime | int, style: str) -> str:
+    """A Discord timestamp (of a datetime or a Unix time): every reader sees it in their own
+    time zone."""
+    unix = when if isinstance(when, int) else int(when.timestamp())
+    return f"<t:{unix}:{style}>"
 
 
 def link(view: str, tournament: Tournament) -> str:
@@ -358,9 +361,9 @@ def plan_start_moved(post, tournament, config) -> Plan:
         gettext("%(name)s now starts %(when)s (%(in)s), not %(was)s.")
         % {
             "name": title(tournament),
-            "when": f"<t:{now}:F>",
-            "in": f"<t:{now}:R>",
-            "was": f"<t:{was}:F>",
+            "when": stamp(now, "F"),
+            "in": stamp(now, "R"),
+            "was": stamp(was, "F"),
         }
     )
     plan = _create_in_announcements(message, config)
