@@ -817,6 +817,13 @@ class Played:
 
 def _play(tournament: Tournament, match_id: int, *, finished_too: bool):
     """The locked tournament, its board, and the match (Match.DoesNotExist if not there)."""
+    row = _in_play(tournament, finished_too=finished_too)
+    board = _Board(row, row.structure())
+    return row, board, board.load_around(match_id)
+
+
+def _in_play(tournament: Tournament, *, finished_too: bool) -> Tournament:
+    """The locked tournament, refused unless underway (or, `finished_too`, complete)."""
     row = _locked(tournament)
     allowed = (State.UNDERWAY, State.COMPLETE) if finished_too else (State.UNDERWAY,)
     if row.state not in allowed:
@@ -828,8 +835,7 @@ def _play(tournament: Tournament, match_id: int, *, finished_too: bool):
                 name=row.name,
             )
         raise _closed(row)
-    board = _Board(row, row.structure())
-    return row, board, board.load_around(match_id)
+    return row
 
 
 def _engine(call, *args, **kwargs) -> bracket.Changes:
@@ -988,11 +994,7 @@ def reinstate(tournament: Tournament, entrant_id: int) -> Played:
     """Takes a disqualification back: the forfeits it caused are undone (their matches to
     play again, or waiting for their players), while the matches they fed are unplayed; in
     a complete tournament, so only its last forfeits. Discord is told as for a reset."""
-    row = _locked(tournament)
-    if not row.is_fixable:
-        if row.state in OPEN:
-            raise Refused(_("%(name)s has not started yet."), name=row.name)
-        raise _closed(row)
+    row = _in_play(tournament, finished_too=True)
     entrant = row.entrants.filter(pk=entrant_id).first()
     if entrant is None:
         raise Refused(_("That entrant is not in this tournament (any more)."), field="entrant")
