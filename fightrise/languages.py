@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.translation import pgettext
 
 
 def for_discord(locale: object) -> str:
@@ -27,3 +28,8 @@ def for_discord(locale: object) -> str:
         return translation.get_supported_language_variant(code)
     except LookupError:
         return settings.LANGUAGE_CODE
+
+
+def listed(names) -> str:
+    """Names as a list in the active language ("Ada, Blaze"; Japanese "Ada、Blaze")."""
+    return pgettext("between the names of a list", ", ").join(str(name) for name in names)

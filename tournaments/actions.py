@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import QueryDict
-from django.utils.translation import gettext, ngettext, pgettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from fightrise.languages import listed
 from tournaments import operations
 from tournaments.models import Entrant, Tournament
 from tournaments.operations import Refused
@@ -106,7 +107,7 @@ def start(tournament: Tournament, data: QueryDict) -> str:
         count,
     ) % {"name": tournament.name, "entrants": count}
     if started.dropped:
-        names = pgettext("between the names of a list", ", ").join(e.name for e in started.dropped)
+        names = listed(e.name for e in started.dropped)
         said += " " + gettext("Not checked in, so dropped: %(names)s.") % {"names": names}
     return said
 

@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 from django import forms
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from fightrise.languages import listed
 from tournaments import bracket, operations
 from tournaments.models import (
     BEST_OF,
@@ -148,8 +149,7 @@ CHANGED = {
 
 def changed_list(changed: tuple[str, ...]) -> str:
     """The fields an edit changed, in the form's order, as a list in the active language."""
-    names = [str(CHANGED[field]) for field in CHANGED if field in changed]
-    return pgettext("between the names of a list", ", ").join(names)
+    return listed(CHANGED[field] for field in CHANGED if field in changed)
 
 
 class EditForm(TournamentForm):
