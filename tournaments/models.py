@@ -374,6 +374,11 @@ class Match(models.Model):
         return 0 if self.winner_id == self.player_1_id else 1
 
     @property
+    def loser_id(self) -> int | None:
+        slot = self.winner_slot
+        return None if slot is None else self.player_ids[1 - slot]
+
+    @property
     def is_decided(self) -> bool:
         return self.winner_id is not None
 

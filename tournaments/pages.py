@@ -450,9 +450,9 @@ class MatchRow:
         """The disqualified loser of a forfeit, whom the organiser may reinstate (the
         manage page's `reinstate`: while the matches it fed are unplayed)."""
         match = self.match
-        if not match.forfeit or match.winner_id is None or not self.tournament.is_fixable:
+        if not match.forfeit or not match.is_decided or not self.tournament.is_fixable:
             return []
-        return [p for p in self.players if p and p.pk != match.winner_id and p.disqualified]
+        return [p for p in self.players if p and p.pk == match.loser_id and p.disqualified]
 
     @property
     def disqualifiable(self) -> list[Entrant]:
@@ -483,11 +483,7 @@ def manage_context(tournament: Tournament) -> dict[str, Any]:
             rows["now"].append(row)
     rows["done"].reverse()  # the latest results first: those are the ones still fixable
     # Who lost a match by forfeit (what reinstating them takes back, _reinstate.html).
-    forfeited = {
-        m.player_2_id if m.winner_id == m.player_1_id else m.player_1_id
-        for m in matches
-        if m.forfeit and m.winner_id
-    }
+    forfeited = {m.loser_id for m in matches if m.forfeit and m.is_decided}
     return {
         **_facts(tournament, entrants),
         "open": tournament.is_open,
